@@ -1,0 +1,237 @@
+"""Format checks (形式チェック) of every item of a typed notification.
+
+Pure functions returning every problem found; the logic checks run only on a notification
+that passed these, because a rule about a My Number is meaningless on a malformed one.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from kure_juki.domain.errors import Problem, problem
+from kure_juki.domain.identifiers import (
+    is_valid_local_gov_code,
+    is_valid_my_number,
+    is_valid_postal_code,
+    is_valid_residence_card_number,
+    is_valid_resident_code,
+)
+from kure_juki.domain.names import is_kana
+from kure_juki.domain.notifications import (
+    AddressEntry,
+    Birth,
+    ChangeHead,
+    ConfirmMoveOut,
+    Correction,
+    Death,
+    MergeHouseholds,
+    MoveIn,
+    MoveInFromAbroad,
+    MoveOut,
+    MoveOutAbroad,
+    MoveWithin,
+    Notification,
+    OtherPlaceEntry,
+    PersonEntry,
+    SplitHousehold,
+)
+
+# 法30条45の区分 (住民基本台帳法第30条の45の表の上欄): canonical Japanese, with English aliases.
+CATEGORIES_30_45: dict[str, str] = {
+    "中長期在留者": "中長期在留者",
+    "特別永住者": "特別永住者",
+    "一時庇護許可者": "一時庇護許可者",
+    "仮滞在許可者": "仮滞在許可者",
+    "出生による経過滞在者": "出生による経過滞在者",
+    "国籍喪失による経過滞在者": "国籍喪失による経過滞在者",
+    "mid_to_long_term_resident": "中長期在留者",
+    "special_permanent_resident": "特別永住者",
+    "temporary_refuge": "一時庇護許可者",
+    "provisional_stay": "仮滞在許可者",
+    "transitional_stay_birth": "出生による経過滞在者",
+    "transitional_stay_loss_of_nationality": "国籍喪失による経過滞在者",
+}
+
+SEXES = ("male", "female")
+_ID = re.compile(r"\A[0-9A-Za-z][0-9A-Za-z-]{0,31}\Z")
+MAX_NAME = 60
+MAX_TEXT = 200
+MAX_RELATIONSHIP = 20
+
+
+def is_clean_text(value: str, max_len: int = MAX_TEXT) -> bool:
+    """Printable text: no control or format characters, not blank, not too long."""
+    if not value.strip() or len(value) > max_len:
+        return False
+    return all(unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Co", "Cn"} for ch in value)
+
+
+def is_valid_id(value: str) -> bool:
+    """The shape of a 宛名番号 or 世帯番号."""
+    return bool(_ID.match(value))
+
+
+def check_ids(ids: Iterable[str], item: str) -> list[Problem]:
+    found: list[Problem] = []
+    seen: set[str] = set()
+    for i, rid in enumerate(ids):
+        if not is_valid_id(rid):
+            found.append(problem("KJ-FMT-017", item, f"{item}[{i}]"))
+        elif rid in seen:
+            found.append(problem("KJ-FMT-022", item, f"{item}[{i}]"))
+        seen.add(rid)
+    return found
+
+
+def check_address(entry: AddressEntry, where: str) -> list[Problem]:
+    found: list[Problem] = []
+    if not is_valid_postal_code(entry.postal_code):
+        found.append(problem("KJ-FMT-008", "postal_code", f"{where}.postal_code"))
+    if not is_clean_text(entry.text):
+        found.append(problem("KJ-FMT-015", "address", f"{where}.text"))
+    return found
+
+
+def check_other_place(
+    entry: OtherPlaceEntry, where: str, *, domestic: bool | None
+) -> list[Problem]:
+    """``domestic`` True needs a municipality code, False a country, None accepts either."""
+    found: list[Problem] = []
+    if not is_clean_text(entry.text):
+        found.append(problem("KJ-FMT-015", where, f"{where}.text"))
+    if entry.municipality_code is not None and not is_valid_local_gov_code(entry.municipality_code):
+        found.append(problem("KJ-FMT-007", "municipality_code", f"{where}.municipality_code"))
+    if domestic is True and entry.municipality_code is None:
+        found.append(problem("KJ-FMT-002", "municipality_code", f"{where}.municipality_code"))
+    if domestic is False and not (entry.country and is_clean_text(entry.country, 60)):
+        found.append(problem("KJ-FMT-021", "country", f"{where}.country"))
+    if entry.country is not None and not is_clean_text(entry.country, 60):
+        found.append(problem("KJ-FMT-015", "country", f"{where}.country"))
+    return found
+
+
+def check_person(p: PersonEntry, where: str, *, needs_birth_date: bool = True) -> list[Problem]:
+    found: list[Problem] = []
+
+    def at(item: str) -> str:
+        return f"{where}.{item}"
+
+    foreign = p.is_foreign
+    if not is_clean_text(p.family_name, MAX_NAME):
+        found.append(problem("KJ-FMT-012", "family_name", at("family_name")))
+    # A foreign resident's alphabet name may be held whole in family_name.
+    if not (foreign and p.given_name == "") and not is_clean_text(p.given_name, MAX_NAME):
+        found.append(problem("KJ-FMT-012", "given_name", at("given_name")))
+    if not is_kana(p.family_name_kana) or not p.family_name_kana.strip():
+        found.append(problem("KJ-FMT-011", "family_name_kana", at("family_name_kana")))
+    if not (foreign and p.given_name_kana == "") and (
+        not is_kana(p.given_name_kana) or not p.given_name_kana.strip()
+    ):
+        found.append(problem("KJ-FMT-011", "given_name_kana", at("given_name_kana")))
+    if needs_birth_date and p.birth_date is None:
+        found.append(problem("KJ-FMT-002", "birth_date", at("birth_date")))
+    if p.sex is None:
+        found.append(problem("KJ-FMT-002", "sex", at("sex")))
+    elif p.sex not in SEXES:
+        found.append(problem("KJ-FMT-010", "sex", at("sex")))
+    if p.relationship is None:
+        found.append(problem("KJ-FMT-002", "relationship", at("relationship")))
+    elif not is_clean_text(p.relationship, MAX_RELATIONSHIP):
+        found.append(problem("KJ-FMT-014", "relationship", at("relationship")))
+    if p.resident_code is not None and not is_valid_resident_code(p.resident_code):
+        found.append(problem("KJ-FMT-006", "resident_code", at("resident_code")))
+    if p.my_number is not None and not is_valid_my_number(p.my_number):
+        found.append(problem("KJ-FMT-005", "my_number", at("my_number")))
+    for item in ("registered_domicile", "domicile_head", "nationality", "residence_status"):
+        value = getattr(p, item)
+        if value is not None and not is_clean_text(value, MAX_TEXT):
+            found.append(problem("KJ-FMT-015", item, at(item)))
+    if p.alias is not None and not is_clean_text(p.alias, MAX_NAME):
+        found.append(problem("KJ-FMT-012", "alias", at("alias")))
+    if p.category_30_45 is not None and p.category_30_45 not in CATEGORIES_30_45:
+        found.append(problem("KJ-FMT-016", "category_30_45", at("category_30_45")))
+    if p.residence_card_number is not None and not is_valid_residence_card_number(
+        p.residence_card_number
+    ):
+        found.append(problem("KJ-FMT-009", "residence_card_number", at("residence_card_number")))
+    return found
+
+
+def check_relationships(relationships: dict[str, str]) -> list[Problem]:
+    found: list[Problem] = []
+    for rid, rel in relationships.items():
+        if not is_valid_id(rid):
+            found.append(problem("KJ-FMT-017", "relationships", f"relationships.{rid}"))
+        if not is_clean_text(rel, MAX_RELATIONSHIP):
+            found.append(problem("KJ-FMT-014", "relationship", f"relationships.{rid}"))
+    return found
+
+
+def check_format(n: Notification) -> list[Problem]:
+    """Every format problem of notification *n* (empty when it is well formed)."""
+    found: list[Problem] = []
+    if isinstance(n, MoveIn | MoveInFromAbroad):
+        found += check_address(n.address, "address")
+        if isinstance(n, MoveIn):
+            found += check_other_place(n.previous_address, "previous_address", domestic=True)
+        elif n.previous_address is not None:
+            found += check_other_place(n.previous_address, "previous_address", domestic=None)
+        if n.household.new == (n.household.household_id is not None):
+            found.append(problem("KJ-FMT-002", "household", "household"))
+        elif n.household.household_id is not None and not is_valid_id(n.household.household_id):
+            found.append(problem("KJ-FMT-017", "household_id", "household.household_id"))
+        if not n.persons:
+            found.append(problem("KJ-FMT-019", "persons", "persons"))
+        for i, person in enumerate(n.persons):
+            found += check_person(person, f"persons[{i}]")
+    elif isinstance(n, MoveWithin):
+        found += _check_resident_ids(n.resident_ids)
+        found += check_address(n.address, "address")
+    elif isinstance(n, MoveOut):
+        found += _check_resident_ids(n.resident_ids)
+        found += check_other_place(n.destination, "destination", domestic=True)
+    elif isinstance(n, MoveOutAbroad):
+        found += _check_resident_ids(n.resident_ids)
+        found += check_other_place(n.destination, "destination", domestic=False)
+    elif isinstance(n, ConfirmMoveOut):
+        found += _check_resident_ids(n.resident_ids)
+        if n.source not in ("move_in_notice", "planned_date"):
+            found.append(problem("KJ-FMT-003", "source", "source"))
+        if n.destination is not None:
+            found += check_other_place(n.destination, "destination", domestic=None)
+    elif isinstance(n, Birth):
+        if not is_valid_id(n.household_id):
+            found.append(problem("KJ-FMT-017", "household_id", "household_id"))
+        found += check_person(n.person, "person", needs_birth_date=False)
+    elif isinstance(n, Death):
+        if not is_valid_id(n.resident_id):
+            found.append(problem("KJ-FMT-017", "resident_id", "resident_id"))
+    elif isinstance(n, ChangeHead):
+        for item in ("household_id", "new_head_id"):
+            if not is_valid_id(getattr(n, item)):
+                found.append(problem("KJ-FMT-017", item, item))
+        found += check_relationships(n.relationships)
+    elif isinstance(n, SplitHousehold):
+        found += _check_resident_ids(n.resident_ids)
+        if not is_valid_id(n.new_head_id):
+            found.append(problem("KJ-FMT-017", "new_head_id", "new_head_id"))
+        found += check_relationships(n.relationships)
+    elif isinstance(n, MergeHouseholds):
+        for item in ("household_id", "into_household_id"):
+            if not is_valid_id(getattr(n, item)):
+                found.append(problem("KJ-FMT-017", item, item))
+        found += check_relationships(n.relationships)
+    elif isinstance(n, Correction):
+        if not is_valid_id(n.resident_id):
+            found.append(problem("KJ-FMT-017", "resident_id", "resident_id"))
+        if not is_clean_text(n.reason):
+            found.append(problem("KJ-FMT-015", "reason", "reason"))
+    return found
+
+
+def _check_resident_ids(ids: tuple[str, ...]) -> list[Problem]:
+    if not ids:
+        return [problem("KJ-FMT-019", "resident_ids", "resident_ids")]
+    return check_ids(ids, "resident_ids")

@@ -1,0 +1,99 @@
+"""The pure engine: defaults, checks and application of any notification.
+
+The service layer calls, in order: :func:`with_defaults`, :func:`check` (every format and logic
+problem at once), :func:`needs` (identifiers to allocate), :func:`apply`. The same
+:func:`apply` replays the history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import attrs
+
+from kure_juki.domain.errors import Problem
+from kure_juki.domain.format_checks import check_format
+from kure_juki.domain.movements.base import Allocation, Context, Needs, Outcome
+from kure_juki.domain.movements.birth import BirthHandler
+from kure_juki.domain.movements.change_head import ChangeHeadHandler
+from kure_juki.domain.movements.correction import CorrectionHandler
+from kure_juki.domain.movements.death import DeathHandler
+from kure_juki.domain.movements.merge_households import MergeHouseholdsHandler
+from kure_juki.domain.movements.move_in import MoveInHandler
+from kure_juki.domain.movements.move_out import ConfirmMoveOutHandler, MoveOutHandler
+from kure_juki.domain.movements.move_within import MoveWithinHandler
+from kure_juki.domain.movements.split_household import SplitHouseholdHandler
+from kure_juki.domain.notifications import (
+    Birth,
+    ChangeHead,
+    Correction,
+    MergeHouseholds,
+    Notification,
+    SplitHousehold,
+)
+from kure_juki.domain.register_view import RegisterView
+
+HANDLERS: dict[str, Any] = {
+    "move_in": MoveInHandler(),
+    "move_in_from_abroad": MoveInHandler(),
+    "move_within": MoveWithinHandler(),
+    "move_out": MoveOutHandler(),
+    "move_out_abroad": MoveOutHandler(),
+    "confirm_move_out": ConfirmMoveOutHandler(),
+    "birth": BirthHandler(),
+    "death": DeathHandler(),
+    "change_head": ChangeHeadHandler(),
+    "split_household": SplitHouseholdHandler(),
+    "merge_households": MergeHouseholdsHandler(),
+    "correction": CorrectionHandler(),
+}
+
+
+DATED_BY_NOTICE = (ChangeHead, SplitHousehold, MergeHouseholds, Correction)
+
+
+def register_handler(kind: str, handler: Any) -> None:
+    """Later movement types (foreign residents, 旧氏, 取消 …) plug in here."""
+    HANDLERS[kind] = handler
+
+
+def with_defaults(n: Notification, today: dt.date) -> Notification:
+    """届出日 defaults to today; a birth's 異動日 is the birth date; a correction's is today."""
+    changes: dict[str, Any] = {}
+    if n.notified_on is None:
+        changes["notified_on"] = today
+    if n.occurred_on is None:
+        if isinstance(n, Birth) and n.person.birth_date is not None:
+            changes["occurred_on"] = n.person.birth_date
+        elif isinstance(n, DATED_BY_NOTICE):
+            # A household change or correction takes effect on the day it is notified.
+            changes["occurred_on"] = n.notified_on or today
+    return attrs.evolve(n, **changes) if changes else n
+
+
+def check(n: Notification, view: RegisterView, ctx: Context) -> list[Problem]:
+    """Every problem of *n*: format first; logic only on a well-formed notification."""
+    found = check_format(n)
+    if any(p.severity == "error" for p in found):
+        return found
+    return found + list(HANDLERS[n.type].check(n, view, ctx))
+
+
+def needs(n: Notification, view: RegisterView) -> Needs:
+    result: Needs = HANDLERS[n.type].needs(n, view)
+    return result
+
+
+def number_requests(n: Notification, codes: tuple[str, ...]) -> list[str]:
+    """The 住民票コード for which a 個人番号 is to be generated, in allocation order."""
+    handler = HANDLERS[n.type]
+    if not hasattr(handler, "number_requests"):
+        return []
+    result: list[str] = handler.number_requests(n, codes)
+    return result
+
+
+def apply(n: Notification, view: RegisterView, ctx: Context, alloc: Allocation) -> Outcome:
+    result: Outcome = HANDLERS[n.type].apply(n, view, ctx, alloc)
+    return result

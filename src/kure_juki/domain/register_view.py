@@ -1,0 +1,24 @@
+"""What the rules may ask of the register: a read-only view, implemented by every storage."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from kure_juki.domain.household import Household
+from kure_juki.domain.resident import Resident
+
+
+class RegisterView(Protocol):
+    """Read access to the current register (住民基本台帳) for the logic checks."""
+
+    def resident(self, resident_id: str) -> Resident | None: ...
+
+    def household(self, household_id: str) -> Household | None: ...
+
+    def members(self, household_id: str) -> list[Resident]:
+        """Living members of the household, in 宛名番号 order."""
+        ...
+
+    def living_by_resident_code(self, resident_code: str) -> Resident | None: ...
+
+    def living_by_my_number(self, my_number: str) -> Resident | None: ...

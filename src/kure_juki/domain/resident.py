@@ -1,0 +1,98 @@
+"""The resident record (住民票) of one person.
+
+A record is a frozen value: every movement produces a new version with :func:`attrs.evolve`, so
+a rejected notification cannot have touched the old one and the history can be replayed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import attrs
+
+from kure_juki.domain.address import Address, OtherPlace
+from kure_juki.domain.person_name import PersonName
+
+Sex = Literal["male", "female"]
+ResidentKind = Literal["japanese", "foreign"]  # 住民区分: 日本人住民 / 外国人住民
+Status = Literal["resident", "planned_move_out", "deleted"]  # 住民 / 転出予定 / 消除(除票)
+
+HEAD = "世帯主"
+
+
+@attrs.frozen
+class ForeignResidentItems:  # 外国人住民の記載事項 (住基法30条の45)
+    nationality: str  # 国籍・地域
+    category_30_45: str  # 法30条45の区分
+    residence_status: str | None = None  # 在留資格
+    stay_expires_on: dt.date | None = None  # 在留期間の満了の日
+    residence_card_number: str | None = None  # 在留カード等の番号
+    alias: str | None = None  # 通称
+    became_foreign_resident_on: dt.date | None = None  # 外国人住民となった年月日
+
+
+@attrs.frozen
+class JapaneseResidentItems:  # 日本人住民の記載事項
+    registered_domicile: str  # 本籍
+    domicile_head: str  # 筆頭者
+
+
+@attrs.frozen
+class PlannedMoveOut:  # 転出予定
+    planned_on: dt.date  # 転出予定日
+    notified_on: dt.date  # 届出日
+    destination: OtherPlace  # 転出先
+    ex_officio: bool = False  # 届出期間経過のため職権記載
+
+
+@attrs.frozen
+class Deletion:  # 消除
+    deleted_on: dt.date  # 消除日 (異動日)
+    reason: str  # 消除事由: 転出, 国外転出, 死亡, 職権消除
+    destination: OtherPlace | None = None
+
+
+@attrs.frozen
+class Resident:  # 住民票
+    resident_id: str  # 宛名番号
+    household_id: str  # 世帯番号
+    resident_code: str  # 住民票コード
+    my_number: str | None = attrs.field(repr=False)  # 個人番号 (never in a repr or a log)
+    name: PersonName  # 氏名・ふりがな
+    birth_date: dt.date  # 生年月日
+    sex: Sex  # 性別
+    relationship: str  # 続柄 (relative to the head of household)
+    kind: ResidentKind  # 住民区分
+    address: Address  # 住所
+    address_since: dt.date  # 住所を定めた年月日
+    address_notified_on: dt.date  # 住所を定めた届出年月日
+    became_resident_on: dt.date  # 住民となった年月日
+    became_resident_reason: str  # 住民となった事由
+    previous_address: OtherPlace | None = None  # 前住所・転入元
+    japanese: JapaneseResidentItems | None = None
+    foreign: ForeignResidentItems | None = None
+    planned_move_out: PlannedMoveOut | None = None
+    deletion: Deletion | None = None
+    version: int = 1  # 排他制御 (optimistic lock)
+
+    @property
+    def status(self) -> Status:
+        if self.deletion is not None:
+            return "deleted"
+        if self.planned_move_out is not None:
+            return "planned_move_out"
+        return "resident"
+
+    @property
+    def is_living(self) -> bool:
+        """A living record (not a 除票): counts for uniqueness and household invariants."""
+        return self.deletion is None
+
+    @property
+    def is_head(self) -> bool:
+        return self.relationship == HEAD
+
+    def bump(self, **changes: object) -> Resident:
+        """A new version of the record with *changes* applied."""
+        return attrs.evolve(self, version=self.version + 1, **changes)  # type: ignore[arg-type]

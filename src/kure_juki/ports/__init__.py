@@ -1,0 +1,1 @@
+"""Interfaces (typing.Protocol) the service layer needs from the outside world."""

@@ -1,0 +1,4 @@
+"""Use cases: open a register, log in, submit notifications, read, search, print, export.
+
+Policy and audit are applied here, once, for every path.
+"""

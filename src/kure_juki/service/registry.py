@@ -1,0 +1,404 @@
+"""The register as integrators open it: ``open_registry(url, …)`` → :class:`Registry`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from kure_juki.domain import audit as audit_chain
+from kure_juki.domain.errors import AccessDenied, FormatError, Problem, RegistryError, problem
+from kure_juki.domain.errors import raise_problems as _raise_problems
+from kure_juki.domain.identifiers import is_valid_local_gov_code
+from kure_juki.domain.movement_record import MovementRecord, split_secrets
+from kure_juki.domain.movements import engine
+from kure_juki.domain.movements.base import Allocation, Context, Needs
+from kure_juki.domain.notifications import ConfirmMoveOut, Notification
+from kure_juki.domain.operator import Operator
+from kure_juki.domain.parsing import unstructure_notification
+from kure_juki.domain.policy import Policy
+from kure_juki.logs import get_logger
+from kure_juki.ports.clock import JST, Clock, system_clock, today_in_japan
+from kure_juki.ports.numbering import NumberingService
+from kure_juki.ports.storage import Store, UnitOfWork
+from kure_juki.service.passwords import check_password, hash_password
+from kure_juki.service.receipt import Receipt
+from kure_juki.service.stores import open_store
+from kure_juki.service.uow_view import UowView
+
+if TYPE_CHECKING:
+    from kure_juki.service.session import Session
+
+log = get_logger()
+
+SYSTEM_OPERATOR = "SYSTEM"  # operator id of batches run by the register itself
+
+
+def load_policy(source: Policy | Mapping[str, Any] | str | None = None) -> Policy:
+    """The policy: the shipped default, a mapping, a JSON file path, or a Policy."""
+    if isinstance(source, Policy):
+        return source
+    if source is None:
+        text = resources.files("kure_juki.policy").joinpath("default.json").read_text("utf-8")
+        return Policy.from_mapping(json.loads(text))
+    if isinstance(source, str):
+        with open(source, encoding="utf-8") as fh:
+            return Policy.from_mapping(json.load(fh))
+    return Policy.from_mapping(source)
+
+
+class Registry:
+    """One municipality's register (住民基本台帳) on one store."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        municipality_code: str,
+        clock: Clock | None = None,
+        policy: Policy | Mapping[str, Any] | str | None = None,
+        numbering: NumberingService | None = None,
+        code_pool_low: int = 100,
+        code_pool_batch: int = 1000,
+    ) -> None:
+        if not is_valid_local_gov_code(municipality_code):
+            raise FormatError(problem("KJ-FMT-007", "municipality_code"))
+        from kure_juki.adapters.memory.numbering import SimulatedNumbering
+
+        self.store = store
+        self.municipality_code = municipality_code
+        self.clock: Clock = clock or system_clock
+        self.policy = load_policy(policy)
+        self.numbering: NumberingService = numbering or SimulatedNumbering(municipality_code)
+        self.code_pool_low = code_pool_low
+        self.code_pool_batch = code_pool_batch
+
+    # -- time ---------------------------------------------------------------------------
+    def now(self) -> dt.datetime:
+        now = self.clock()
+        if now.tzinfo is None:
+            raise ValueError("the clock must return an aware datetime")
+        return now.astimezone(JST)
+
+    def today(self) -> dt.date:
+        return today_in_japan(self.clock)
+
+    # -- audit --------------------------------------------------------------------------
+    def append_audit(self, uow: UnitOfWork, **fields: Any) -> audit_chain.AuditEntry:
+        """Append a chained entry inside *uow* (it commits with the change it records)."""
+        last = uow.audit.last()
+        entry = audit_chain.AuditEntry(
+            seq=(last.seq + 1) if last else 1,
+            at=self.now().isoformat(),
+            operator_id=fields.pop("operator_id", None),
+            terminal_id=fields.pop("terminal_id", None),
+            purpose=fields.pop("purpose", None),
+            operation=fields.pop("operation"),
+            subject_ids=tuple(fields.pop("subject_ids", ())),
+            outcome=fields.pop("outcome", "ok"),
+            code=fields.pop("code", None),
+            detail=fields.pop("detail", {}),
+        )
+        if fields:
+            raise TypeError(f"unknown audit fields: {sorted(fields)}")
+        sealed = audit_chain.seal(entry, last.hash if last else audit_chain.GENESIS)
+        uow.audit.append(sealed)
+        return sealed
+
+    def audit_now(self, **fields: Any) -> None:
+        """Append an entry in a transaction of its own (refusals, logins, reads)."""
+        with self.store.unit_of_work() as uow:
+            self.append_audit(uow, **fields)
+            uow.commit()
+
+    def verify_audit_log(self) -> audit_chain.ChainReport:
+        with self.store.unit_of_work() as uow:
+            return audit_chain.verify_chain(uow.audit.iter_all())
+
+    # -- operators ----------------------------------------------------------------------
+    def bootstrap_admin(self, operator_id: str, password: str) -> None:
+        """The first administrator; refused once any operator exists."""
+        self._check_new_password(password)
+        with self.store.unit_of_work() as uow:
+            if uow.operators.any():
+                error = AccessDenied(problem("KJ-AUTH-007"))
+                self.append_audit(
+                    uow,
+                    operation="bootstrap_admin",
+                    outcome="refused",
+                    code=error.code,
+                    operator_id=operator_id,
+                )
+                uow.commit()
+                raise error
+            uow.operators.put(
+                Operator(
+                    operator_id=operator_id,
+                    role="admin",
+                    password_hash=hash_password(password),
+                    created_at=self.now(),
+                )
+            )
+            self.append_audit(
+                uow, operation="bootstrap_admin", operator_id=operator_id, detail={"role": "admin"}
+            )
+            uow.commit()
+
+    def _check_new_password(self, password: str) -> None:
+        if not isinstance(password, str) or len(password) < self.policy.min_password_length:
+            raise AccessDenied(problem("KJ-AUTH-004", "password"))
+
+    def login(self, operator_id: str, password: str, *, terminal_id: str, purpose: str) -> Session:
+        from kure_juki.service.session import Session
+
+        base = {"operator_id": operator_id, "terminal_id": terminal_id, "purpose": purpose}
+        with self.store.unit_of_work() as uow:
+            op = uow.operators.get(operator_id) if isinstance(operator_id, str) else None
+            error: RegistryError | None = None
+            if not isinstance(terminal_id, str) or not terminal_id.strip():
+                error = AccessDenied(problem("KJ-AUTH-008", "terminal_id"))
+            elif op is None or not isinstance(password, str):
+                error = AccessDenied(problem("KJ-AUTH-001"))
+            elif not op.active:
+                error = AccessDenied(problem("KJ-AUTH-003"))
+            elif op.locked:
+                error = AccessDenied(problem("KJ-AUTH-002"))
+            elif not check_password(op.password_hash, password):
+                failed = op.failed_attempts + 1
+                locked = failed >= self.policy.lockout_after
+                uow.operators.put(_evolve_operator(op, failed_attempts=failed, locked=locked))
+                error = AccessDenied(problem("KJ-AUTH-002" if locked else "KJ-AUTH-001"))
+            else:
+                try:
+                    self.policy.purpose(purpose)
+                    self.policy.role(op.role)
+                except AccessDenied as exc:
+                    error = exc
+            if error is not None:
+                self.append_audit(
+                    uow, operation="login", outcome="refused", code=error.code, **base
+                )
+                uow.commit()
+                log.info("login refused", code=error.code, terminal_id=terminal_id)
+                raise error
+            assert op is not None
+            if op.failed_attempts:
+                uow.operators.put(_evolve_operator(op, failed_attempts=0))
+            self.append_audit(uow, operation="login", **base)
+            uow.commit()
+        log.info("login", operator_id=operator_id, terminal_id=terminal_id, purpose=purpose)
+        return Session(self, op, terminal_id=terminal_id, purpose=purpose)
+
+    # -- movements ----------------------------------------------------------------------
+    def run_movement(
+        self,
+        n: Notification,
+        *,
+        operator_id: str,
+        terminal_id: str,
+        purpose: str | None,
+        operation: str = "submit",
+    ) -> Receipt:
+        """Check, allocate, apply and record one movement in one transaction."""
+        today = self.today()
+        n = engine.with_defaults(n, today)
+        ctx = Context(today=today, municipality_code=self.municipality_code)
+        with self.store.unit_of_work() as uow:
+            view = UowView(uow)
+            found = engine.check(n, view, ctx)
+            _raise_problems(found)
+            warnings = [p for p in found if p.severity == "warning"]
+            alloc = self._allocate(uow, n, engine.needs(n, view), warnings)
+            outcome = engine.apply(n, view, ctx, alloc)
+            for r in outcome.residents:
+                uow.residents.put(r)
+            for h in outcome.households:
+                uow.households.put(h)
+            warnings += outcome.warnings
+            record = self._record(
+                uow,
+                n,
+                alloc,
+                outcome.resident_ids,
+                tuple(
+                    sorted(
+                        {r.household_id for r in outcome.residents}
+                        | {h.household_id for h in outcome.households}
+                    )
+                ),
+                today,
+                operator_id,
+                terminal_id,
+                warnings,
+            )
+            uow.movements.append(record)
+            self.append_audit(
+                uow,
+                operation=operation,
+                operator_id=operator_id,
+                terminal_id=terminal_id,
+                purpose=purpose,
+                subject_ids=outcome.resident_ids,
+                detail={
+                    "type": n.type,
+                    "movement_id": record.movement_id,
+                    "warnings": [w.code for w in warnings],
+                },
+            )
+            uow.commit()
+        log.info(
+            "movement",
+            type=n.type,
+            movement_id=record.movement_id,
+            residents=len(outcome.resident_ids),
+        )
+        return Receipt(
+            movement_id=record.movement_id,
+            type=n.type,
+            resident_ids=outcome.resident_ids,
+            household_id=outcome.household_id,
+            warnings=tuple(warnings),
+        )
+
+    def _allocate(
+        self, uow: UnitOfWork, n: Notification, need: Needs, warnings: list[Problem]
+    ) -> Allocation:
+        resident_ids = tuple(
+            f"1{uow.sequences.next('resident'):09d}" for _ in range(need.resident_ids)
+        )
+        household_id = f"5{uow.sequences.next('household'):09d}" if need.household else None
+        codes: tuple[str, ...] = ()
+        if need.resident_codes:
+            taken = uow.code_pool.take(need.resident_codes)
+            if len(taken) < need.resident_codes:
+                uow.code_pool.add(self.numbering.allot_resident_codes(self.code_pool_batch))
+                taken += uow.code_pool.take(need.resident_codes - len(taken))
+            if len(taken) < need.resident_codes:
+                _raise_problems([problem("KJ-LOGIC-025", "resident_code")])
+            if uow.code_pool.remaining() < self.code_pool_low:
+                warnings.append(problem("KJ-WARN-005", "resident_code"))
+                uow.code_pool.add(self.numbering.allot_resident_codes(self.code_pool_batch))
+            codes = tuple(taken)
+        numbers = tuple(
+            self.numbering.request_my_number(code) for code in engine.number_requests(n, codes)
+        )
+        return Allocation(
+            resident_ids=resident_ids,
+            household_id=household_id,
+            resident_codes=codes,
+            my_numbers=numbers,
+        )
+
+    def _record(
+        self,
+        uow: UnitOfWork,
+        n: Notification,
+        alloc: Allocation,
+        resident_ids: tuple[str, ...],
+        household_ids: tuple[str, ...],
+        today: dt.date,
+        operator_id: str,
+        terminal_id: str,
+        warnings: list[Problem],
+    ) -> MovementRecord:
+        notice, secrets = split_secrets(unstructure_notification(n), "notification")
+        allocation, alloc_secrets = split_secrets(
+            {
+                "resident_ids": list(alloc.resident_ids),
+                "household_id": alloc.household_id,
+                "resident_codes": list(alloc.resident_codes),
+                "my_numbers": list(alloc.my_numbers),
+            },
+            "allocation",
+        )
+        assert n.notified_on is not None
+        return MovementRecord(
+            movement_id=uow.movements.last_id() + 1,
+            type=n.type,
+            reason_ja=n.reason_ja,
+            occurred_on=n.occurred_on,
+            notified_on=n.notified_on,
+            processed_on=today,
+            operator_id=operator_id,
+            terminal_id=terminal_id,
+            resident_ids=resident_ids,
+            household_ids=household_ids,
+            notification=notice,
+            allocation=allocation,
+            secrets={**secrets, **alloc_secrets},
+            warnings=tuple(w.code for w in warnings),
+            late=any(w.code in ("KJ-WARN-001", "KJ-WARN-003") for w in warnings),
+        )
+
+    def process_due_move_outs(self) -> list[Receipt]:
+        """Daily batch: delete (消除) planned move-outs past their date with no 転入通知."""
+        today = self.today()
+        with self.store.unit_of_work() as uow:
+            due: dict[str, list[str]] = {}
+            for r in uow.residents.iter_all():
+                plan = r.planned_move_out
+                if r.is_living and plan is not None and plan.planned_on <= today:
+                    due.setdefault(r.household_id, []).append(r.resident_id)
+        receipts = []
+        for hid in sorted(due):
+            receipts.append(
+                self.run_movement(
+                    ConfirmMoveOut(resident_ids=tuple(due[hid]), source="planned_date"),
+                    operator_id=SYSTEM_OPERATOR,
+                    terminal_id="BATCH",
+                    purpose="resident_records",
+                    operation="batch",
+                )
+            )
+        return receipts
+
+    def allot_resident_codes(self, codes: list[str]) -> int:
+        """Add 住民票コード allotted by the prefecture to the pool; returns the pool size."""
+        from kure_juki.domain.identifiers import is_valid_resident_code
+
+        bad = [i for i, c in enumerate(codes) if not is_valid_resident_code(c)]
+        if bad:
+            raise FormatError([problem("KJ-FMT-006", "resident_code", f"codes[{i}]") for i in bad])
+        with self.store.unit_of_work() as uow:
+            uow.code_pool.add(list(codes))
+            self.append_audit(
+                uow,
+                operation="allot_resident_codes",
+                operator_id=SYSTEM_OPERATOR,
+                detail={"count": len(codes)},
+            )
+            uow.commit()
+            return uow.code_pool.remaining()
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _evolve_operator(op: Operator, **changes: Any) -> Operator:
+    return attrs.evolve(op, version=op.version + 1, **changes)
+
+
+def open_registry(
+    url: str = "memory://",
+    *,
+    municipality_code: str,
+    clock: Clock | None = None,
+    policy: Policy | Mapping[str, Any] | str | None = None,
+    numbering: NumberingService | None = None,
+    **store_options: Any,
+) -> Registry:
+    """Open the register at *url* (``memory://``, ``sqlite:///…``, ``postgresql+psycopg://…``)."""
+    store = open_store(url, **store_options)
+    return Registry(
+        store, municipality_code=municipality_code, clock=clock, policy=policy, numbering=numbering
+    )

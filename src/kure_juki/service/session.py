@@ -1,0 +1,431 @@
+"""A logged-in operator at a terminal, working for one purpose (事務).
+
+Every public method goes through :meth:`Session._guard`: session alive, idle timeout, policy.
+Successes and refusals are audited alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import attrs
+
+from kure_juki.domain.errors import (
+    AccessDenied,
+    ConflictError,
+    FormatError,
+    NotFound,
+    RegistryError,
+    problem,
+)
+from kure_juki.domain.operator import ROLES, Operator
+from kure_juki.domain.parsing import parse_date, parse_notification
+from kure_juki.domain.search import SearchCriteria, check_discipline
+from kure_juki.domain.wareki import parse_wareki
+from kure_juki.logs import get_logger
+from kure_juki.service.passwords import hash_password
+from kure_juki.service.receipt import Receipt
+from kure_juki.service.views import full_view, history_view, project
+
+if TYPE_CHECKING:
+    from kure_juki.service.registry import Registry
+
+log = get_logger()
+T = TypeVar("T")
+
+SEARCH_KEYS = frozenset(
+    {
+        "family_name",
+        "given_name",
+        "family_name_kana",
+        "given_name_kana",
+        "birth_date",
+        "address",
+        "sex",
+        "resident_code",
+        "my_number",
+        "include_deleted",
+        "limit",
+    }
+)
+
+
+class Session:
+    def __init__(
+        self, registry: Registry, operator: Operator, *, terminal_id: str, purpose: str
+    ) -> None:
+        self._reg = registry
+        self._op = operator
+        self.terminal_id = terminal_id
+        self.purpose = purpose
+        self._last_activity = registry.now()
+        self._ended: str | None = None  # "logout" or "timeout"
+
+    @property
+    def operator_id(self) -> str:
+        return self._op.operator_id
+
+    @property
+    def role(self) -> str:
+        return self._op.role
+
+    @property
+    def active(self) -> bool:
+        return self._ended is None
+
+    # -- the guard ----------------------------------------------------------------------
+    def _audit(self, operation: str, **fields: Any) -> None:
+        self._reg.audit_now(
+            operation=operation,
+            operator_id=self.operator_id,
+            terminal_id=self.terminal_id,
+            purpose=self.purpose,
+            **fields,
+        )
+
+    def _refuse(
+        self, operation: str, error: RegistryError, subject_ids: Iterable[str] = ()
+    ) -> None:
+        self._audit(operation, outcome="refused", code=error.code, subject_ids=tuple(subject_ids))
+        log.info("refused", operation=operation, code=error.code, operator_id=self.operator_id)
+
+    def _guard(self, operation: str, subject_ids: Iterable[str] = ()) -> None:
+        now = self._reg.now()
+        if self._ended == "timeout":
+            raise AccessDenied(problem("KJ-AUTH-005"))
+        if self._ended is not None:
+            raise AccessDenied(problem("KJ-AUTH-006"))
+        idle = dt.timedelta(minutes=self._reg.policy.idle_timeout_minutes)
+        if now - self._last_activity > idle:
+            self._ended = "timeout"
+            self._audit("timeout", detail={"idle_minutes": self._reg.policy.idle_timeout_minutes})
+            raise AccessDenied(problem("KJ-AUTH-005"))
+        self._last_activity = now
+        if not self._reg.policy.allows(self.role, self.purpose, operation):
+            error = AccessDenied(problem("KJ-ACCESS-001", operation))
+            self._refuse(operation, error, subject_ids)
+            raise error
+
+    def _audited(
+        self, operation: str, action: Callable[[], T], subject_ids: Iterable[str] = ()
+    ) -> T:
+        """Run *action*; a RegistryError it raises is audited as a refusal and re-raised."""
+        try:
+            return action()
+        except RegistryError as error:
+            self._refuse(operation, error, subject_ids)
+            raise
+
+    def _items(self, *, list_view: bool = False) -> frozenset[str]:
+        return self._reg.policy.visible_items(
+            self.role, self.purpose, list_view=list_view, hidden=self._op.hidden_items
+        )
+
+    # -- operators ----------------------------------------------------------------------
+    def add_operator(
+        self, operator_id: str, *, password: str, role: str, hidden_items: Iterable[str] = ()
+    ) -> None:
+        """A new operator with an individual id; ids are never reused, even after leaving."""
+        self._guard("manage_operators")
+
+        def add() -> None:
+            if not isinstance(operator_id, str) or not operator_id.strip():
+                raise FormatError(problem("KJ-FMT-017", "operator_id"))
+            if role not in self._reg.policy.roles and role not in ROLES:
+                raise AccessDenied(problem("KJ-ACCESS-004", "role"))
+            self._reg._check_new_password(password)
+            with self._reg.store.unit_of_work() as uow:
+                if uow.operators.get(operator_id) is not None:
+                    raise ConflictError(problem("KJ-CONFLICT-002", "operator_id"))
+                uow.operators.put(
+                    Operator(
+                        operator_id=operator_id,
+                        role=role,
+                        password_hash=hash_password(password),
+                        created_at=self._reg.now(),
+                        hidden_items=frozenset(hidden_items),
+                    )
+                )
+                self._reg.append_audit(
+                    uow,
+                    operation="add_operator",
+                    operator_id=self.operator_id,
+                    terminal_id=self.terminal_id,
+                    purpose=self.purpose,
+                    detail={"new_operator_id": operator_id, "role": role},
+                )
+                uow.commit()
+
+        self._audited("add_operator", add)
+
+    def _change_operator(self, operation: str, operator_id: str, **changes: Any) -> None:
+        self._guard("manage_operators")
+
+        def change() -> None:
+            with self._reg.store.unit_of_work() as uow:
+                op = uow.operators.get(operator_id)
+                if op is None:
+                    raise NotFound(problem("KJ-NOTFOUND-003", "operator_id"))
+                uow.operators.put(attrs.evolve(op, version=op.version + 1, **changes))
+                self._reg.append_audit(
+                    uow,
+                    operation=operation,
+                    operator_id=self.operator_id,
+                    terminal_id=self.terminal_id,
+                    purpose=self.purpose,
+                    detail={"target_operator_id": operator_id},
+                )
+                uow.commit()
+
+        self._audited(operation, change)
+
+    def deactivate_operator(self, operator_id: str) -> None:
+        """An operator who left (退職・異動): kept, never deleted, cannot log in."""
+        self._change_operator(
+            "deactivate_operator", operator_id, active=False, deactivated_at=self._reg.now()
+        )
+
+    def unlock_operator(self, operator_id: str) -> None:
+        self._change_operator("unlock_operator", operator_id, locked=False, failed_attempts=0)
+
+    # -- movements ----------------------------------------------------------------------
+    def submit(self, notification: Any) -> Receipt:
+        """Register one notification (届出); every problem found is raised at once."""
+        self._guard("submit")
+        kind = notification.get("type") if isinstance(notification, dict) else None
+
+        def run() -> Receipt:
+            n = parse_notification(notification)
+            return self._reg.run_movement(
+                n, operator_id=self.operator_id, terminal_id=self.terminal_id, purpose=self.purpose
+            )
+
+        try:
+            return run()
+        except RegistryError as error:
+            self._audit(
+                "submit",
+                outcome="refused",
+                code=error.code,
+                detail={
+                    "type": kind if isinstance(kind, str) else None,
+                    "problems": [p.code for p in error.problems],
+                },
+            )
+            raise
+
+    def confirm_move_out(
+        self,
+        resident_ids: Iterable[str],
+        *,
+        occurred_on: str | dt.date | None = None,
+        destination: dict[str, str] | None = None,
+        notified_on: str | dt.date | None = None,
+    ) -> Receipt:
+        """転出確定: the new municipality's 転入通知 arrived; the records become 除票."""
+        ids = list(resident_ids) if not isinstance(resident_ids, str) else [resident_ids]
+        data: dict[str, Any] = {
+            "type": "confirm_move_out",
+            "resident_ids": ids,
+            "source": "move_in_notice",
+        }
+        if occurred_on is not None:
+            data["occurred_on"] = occurred_on
+        if notified_on is not None:
+            data["notified_on"] = notified_on
+        if destination is not None:
+            data["destination"] = destination
+        return self.submit(data)
+
+    def process_due_move_outs(self) -> list[Receipt]:
+        """The batch deleting planned move-outs whose date passed without a 転入通知."""
+        self._guard("batch")
+        return self._audited("batch", self._reg.process_due_move_outs)
+
+    # -- reads --------------------------------------------------------------------------
+    def resident(self, resident_id: str) -> dict[str, Any]:
+        """One person's record (住民票 or 除票), projected by the policy."""
+        self._guard("read", [resident_id] if isinstance(resident_id, str) else [])
+
+        def read() -> dict[str, Any]:
+            with self._reg.store.unit_of_work() as uow:
+                r = uow.residents.get(resident_id) if isinstance(resident_id, str) else None
+                if r is None:
+                    raise NotFound(problem("KJ-NOTFOUND-001", "resident_id"))
+                items = self._items()
+                view = project(full_view(r), items)
+                if "history" in items:
+                    view["history"] = history_view(uow.movements.for_resident(resident_id))
+                self._reg.append_audit(
+                    uow,
+                    operation="read",
+                    operator_id=self.operator_id,
+                    terminal_id=self.terminal_id,
+                    purpose=self.purpose,
+                    subject_ids=(resident_id,),
+                    detail={"my_number_shown": "my_number" in view},
+                )
+                uow.commit()
+                return view
+
+        return self._audited("read", read, [resident_id] if isinstance(resident_id, str) else [])
+
+    def household(self, household_id: str) -> dict[str, Any]:
+        """A household and its living members (a list view: never a My Number)."""
+        self._guard("read")
+
+        def read() -> dict[str, Any]:
+            with self._reg.store.unit_of_work() as uow:
+                h = uow.households.get(household_id) if isinstance(household_id, str) else None
+                if h is None:
+                    raise NotFound(problem("KJ-NOTFOUND-002", "household_id"))
+                items = self._items(list_view=True)
+                members = uow.residents.members(household_id)
+                view = {
+                    "household_id": h.household_id,
+                    "head_id": h.head_id,
+                    "status": "active" if h.is_active else "dissolved",
+                    "members": [project(full_view(m), items) for m in members],
+                }
+                self._reg.append_audit(
+                    uow,
+                    operation="read_household",
+                    operator_id=self.operator_id,
+                    terminal_id=self.terminal_id,
+                    purpose=self.purpose,
+                    subject_ids=tuple(m.resident_id for m in members),
+                    detail={"household_id": household_id},
+                )
+                uow.commit()
+                return view
+
+        return self._audited("read_household", read)
+
+    def search(self, **criteria: Any) -> list[dict[str, Any]]:
+        """Identity search (本人特定): two of 氏名・住所・生年月日, or a code. A list view."""
+        self._guard("search")
+
+        def run() -> list[dict[str, Any]]:
+            c, limit = self._criteria(criteria)
+            found = check_discipline(c)
+            if found:
+                raise AccessDenied(found)
+            if c.my_number and not self._reg.policy.purpose(self.purpose).may_use_my_number:
+                raise AccessDenied(problem("KJ-ACCESS-005", "my_number"))
+            items = self._items(list_view=True)
+            with self._reg.store.unit_of_work() as uow:
+                hits = uow.residents.search(c, limit)
+                self._reg.append_audit(
+                    uow,
+                    operation="search",
+                    operator_id=self.operator_id,
+                    terminal_id=self.terminal_id,
+                    purpose=self.purpose,
+                    subject_ids=tuple(r.resident_id for r in hits),
+                    detail={
+                        "criteria": sorted(k for k, v in criteria.items() if v not in (None, "")),
+                        "hits": len(hits),
+                    },
+                )
+                uow.commit()
+            return [project(full_view(r), items) for r in hits]
+
+        return self._audited("search", run)
+
+    @staticmethod
+    def _criteria(raw: dict[str, Any]) -> tuple[SearchCriteria, int]:
+        unknown = sorted(set(raw) - SEARCH_KEYS)
+        if unknown:
+            raise FormatError([problem("KJ-FMT-001", k) for k in unknown])
+        values = {k: v for k, v in raw.items() if v is not None}
+        found = []
+        for key in (
+            "family_name",
+            "given_name",
+            "family_name_kana",
+            "given_name_kana",
+            "address",
+            "sex",
+            "resident_code",
+            "my_number",
+        ):
+            if key in values and not isinstance(values[key], str):
+                found.append(problem("KJ-FMT-025", key))
+        birth: dt.date | None = None
+        if "birth_date" in values:
+            birth = _search_date(values["birth_date"])
+            if birth is None:
+                found.append(problem("KJ-FMT-004", "birth_date"))
+        limit = values.get("limit", 100)
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 0 < limit <= 10_000:
+            found.append(problem("KJ-FMT-025", "limit"))
+        include_deleted = values.get("include_deleted", False)
+        if not isinstance(include_deleted, bool):
+            found.append(problem("KJ-FMT-025", "include_deleted"))
+        if found:
+            raise FormatError(found)
+        return (
+            SearchCriteria(
+                family_name=values.get("family_name") or values.get("family_name_kana"),
+                given_name=values.get("given_name") or values.get("given_name_kana"),
+                birth_date=birth,
+                address=values.get("address"),
+                sex=values.get("sex"),
+                resident_code=values.get("resident_code"),
+                my_number=values.get("my_number"),
+                include_deleted=include_deleted,
+            ),
+            limit,
+        )
+
+    # -- audit --------------------------------------------------------------------------
+    def audit_trail(
+        self, resident_id: str | None = None, operator_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Audit entries about a person (by 宛名番号) and/or by an operator."""
+        self._guard("audit")
+        with self._reg.store.unit_of_work() as uow:
+            entries = uow.audit.search(subject_id=resident_id, operator_id=operator_id)
+            self._reg.append_audit(
+                uow,
+                operation="audit_search",
+                operator_id=self.operator_id,
+                terminal_id=self.terminal_id,
+                purpose=self.purpose,
+                detail={
+                    "subject_id": resident_id,
+                    "target_operator_id": operator_id,
+                    "hits": len(entries),
+                },
+            )
+            uow.commit()
+        return [{**e.body(), "hash": e.hash} for e in entries]
+
+    def logout(self) -> None:
+        if self._ended is not None:
+            return
+        self._ended = "logout"
+        self._audit("logout")
+        log.info("logout", operator_id=self.operator_id, terminal_id=self.terminal_id)
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.logout()
+
+
+def _search_date(value: Any) -> dt.date | None:
+    """A birth date in ISO form, as a date, or in 和暦 (令和8年11月26日, R8.11.26)."""
+    try:
+        return parse_date(value)
+    except (TypeError, ValueError):
+        pass
+    if isinstance(value, str):
+        try:
+            return parse_wareki(value)
+        except ValueError:
+            return None
+    return None

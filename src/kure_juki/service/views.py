@@ -1,0 +1,88 @@
+"""Views of records as plain dicts, projected by the policy: a hidden item is absent."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from kure_juki.domain.movement_record import MovementRecord
+from kure_juki.domain.resident import Resident
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if value is not None else None
+
+
+def full_view(r: Resident) -> dict[str, Any]:
+    """Every item of the record under the contract's keys (before projection)."""
+    view: dict[str, Any] = {
+        "resident_id": r.resident_id,
+        "household_id": r.household_id,
+        "status": r.status,
+        "family_name": r.name.family_name,
+        "given_name": r.name.given_name,
+        "family_name_kana": r.name.family_name_kana,
+        "given_name_kana": r.name.given_name_kana,
+        "birth_date": r.birth_date.isoformat(),
+        "sex": r.sex,
+        "relationship": r.relationship,
+        "resident_code": r.resident_code,
+        "my_number": r.my_number,
+        "address": r.address.to_dict(),
+        "resident_kind": r.kind,
+        "became_resident_on": r.became_resident_on.isoformat(),
+        "became_resident_reason": r.became_resident_reason,
+        "address_since": r.address_since.isoformat(),
+        "previous_address": r.previous_address.to_dict() if r.previous_address else None,
+        "gaiji_count": r.name.gaiji_count,
+    }
+    if r.japanese is not None:
+        view["registered_domicile"] = r.japanese.registered_domicile
+        view["domicile_head"] = r.japanese.domicile_head
+    if r.foreign is not None:
+        f = r.foreign
+        view.update(
+            nationality=f.nationality,
+            category_30_45=f.category_30_45,
+            residence_status=f.residence_status,
+            stay_expires_on=_iso(f.stay_expires_on),
+            residence_card_number=f.residence_card_number,
+            alias=f.alias,
+        )
+    if r.planned_move_out is not None:
+        p = r.planned_move_out
+        view["planned_move_out"] = {
+            "planned_on": p.planned_on.isoformat(),
+            "notified_on": p.notified_on.isoformat(),
+            "destination": p.destination.to_dict(),
+            "ex_officio": p.ex_officio,
+        }
+    if r.deletion is not None:
+        d = r.deletion
+        view["deletion"] = {
+            "deleted_on": d.deleted_on.isoformat(),
+            "reason": d.reason,
+            "destination": d.destination.to_dict() if d.destination else None,
+        }
+    return view
+
+
+def history_view(records: Iterable[MovementRecord]) -> list[dict[str, Any]]:
+    """The movements of a person, oldest first, without notification payloads."""
+    return [
+        {
+            "movement_id": m.movement_id,
+            "type": m.type,
+            "reason": m.reason_ja,
+            "occurred_on": _iso(m.occurred_on),
+            "notified_on": m.notified_on.isoformat(),
+            "processed_on": m.processed_on.isoformat(),
+            "late": m.late,
+            "warnings": list(m.warnings),
+        }
+        for m in sorted(records, key=lambda m: m.movement_id)
+    ]
+
+
+def project(view: dict[str, Any], items: frozenset[str]) -> dict[str, Any]:
+    return {k: v for k, v in view.items() if k in items}

@@ -1,0 +1,1 @@
+"""What test authors import: fixtures, hypothesis strategies, fakes and contract suites."""
