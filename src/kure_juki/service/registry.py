@@ -16,7 +16,7 @@ from kure_juki.domain.errors import raise_problems as _raise_problems
 from kure_juki.domain.identifiers import is_valid_local_gov_code
 from kure_juki.domain.movement_record import MovementRecord, split_secrets
 from kure_juki.domain.movements import engine
-from kure_juki.domain.movements.base import Allocation, Context, Needs
+from kure_juki.domain.movements.base import Allocation, Context, Needs, Outcome
 from kure_juki.domain.notifications import ConfirmMoveOut, Notification
 from kure_juki.domain.operator import Operator
 from kure_juki.domain.parsing import unstructure_notification
@@ -214,10 +214,7 @@ class Registry:
             warnings = [p for p in found if p.severity == "warning"]
             alloc = self._allocate(uow, n, engine.needs(n, view), warnings)
             outcome = engine.apply(n, view, ctx, alloc)
-            for r in outcome.residents:
-                uow.residents.put(r)
-            for h in outcome.households:
-                uow.households.put(h)
+            store_outcome(uow, outcome)
             warnings += outcome.warnings
             record = self._record(
                 uow,
@@ -382,6 +379,17 @@ class Registry:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def store_outcome(uow: UnitOfWork, outcome: Outcome) -> None:
+    """Put a movement's records; whatever steps the movement took (planned, then deleted),
+    each stored version goes up by exactly one."""
+    for r in outcome.residents:
+        stored = uow.residents.get(r.resident_id)
+        uow.residents.put(attrs.evolve(r, version=stored.version + 1 if stored else 1))
+    for h in outcome.households:
+        stored_h = uow.households.get(h.household_id)
+        uow.households.put(attrs.evolve(h, version=stored_h.version + 1 if stored_h else 1))
 
 
 def _evolve_operator(op: Operator, **changes: Any) -> Operator:
