@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,10 +57,8 @@ def memory_registry(clock: SettableClock) -> Iterator[kj.Registry]:
 
 def _clerk(reg: kj.Registry, purpose: str = "resident_records") -> kj.Session:
     admin = reg.login("admin", ADMIN_PASSWORD, terminal_id="T-ADMIN", purpose="resident_records")
-    try:
+    with contextlib.suppress(kj.ConflictError):
         admin.add_operator("clerk01", password=CLERK_PASSWORD, role="clerk")
-    except kj.ConflictError:
-        pass
     admin.logout()
     return reg.login("clerk01", CLERK_PASSWORD, terminal_id="T-001", purpose=purpose)
 

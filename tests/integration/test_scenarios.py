@@ -338,7 +338,7 @@ def test_split_and_merge_households(clerk: kj.Session) -> None:
             ]
         )
     )
-    head, wife, son, daughter_in_law = r.resident_ids
+    _head, _wife, son, daughter_in_law = r.resident_ids
     s = clerk.submit(
         {
             "type": "split_household",

@@ -5,7 +5,7 @@ CODES: dict[str, tuple[str, str]] = {
     "KJ-CERT-001": ("証明書の発行番号の形式が正しくありません(英数字とハイフン、32文字以内)",
                     "Invalid certificate serial (letters, digits and hyphens, at most 32)"),
     "KJ-CERT-002": ("証明書の記載内容に使用できない文字(制御文字)があります",
-                    "Certificate text contains characters that cannot be used (control characters)"),
+                    "Certificate text contains control characters that cannot be used"),
     "KJ-CERT-003": ("証明書の記載内容がありません", "The certificate has no content"),
     "KJ-CERT-004": ("一覧表の列数と行の項目数が一致しません",
                     "A table row does not have one value per column"),

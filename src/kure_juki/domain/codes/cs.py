@@ -50,6 +50,7 @@ CODES: dict[str, tuple[str, str]] = {
                     "No move-out certificate information for this request"),
     "KJ-LINK-027": ("通知番号・管理番号の形式が正しくありません",
                     "Invalid notice or management number"),
+    "KJ-LINK-028": ("該当する通知がありません", "No such notice"),
     # 本人確認情報の形式チェック (format checks at the CS)
     "KJ-FMT-101": ("清音化かな氏名がふりがな氏名と一致しません",
                    "The 清音化かな name does not match the kana name"),
@@ -82,7 +83,8 @@ CODES: dict[str, tuple[str, str]] = {
                      "The update sequence is not above the record's previous one"),
     "KJ-LOGIC-105": ("更新順番号が前回の通知の次の番号ではありません",
                      "The update sequence does not follow the last one applied"),
-    "KJ-LOGIC-106": ("更新禁止の本人確認情報です", "The identity record is marked update-prohibited"),
+    "KJ-LOGIC-106": ("更新禁止の本人確認情報です",
+                     "The identity record is marked update-prohibited"),
     "KJ-LOGIC-107": ("排他中の本人確認情報です", "The identity record is locked (排他)"),
     "KJ-LOGIC-108": ("異動事由が本人確認情報の異動事由と一致しません",
                      "The reason differs from the record's own 異動事由"),
