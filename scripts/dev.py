@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Set up and run: `python3 scripts/dev.py demo` (the reference example) or `... test`.
+
+Needs only Python 3.11+: creates `.venv` in the repository on first use, installs the package
+with its test extras (and pyscard where the PC/SC headers are present), then runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+PY = VENV / "bin" / "python"
+STAMP = VENV / ".kure_juki-installed"
+
+
+def _run(*cmd: str | Path, check: bool = True) -> int:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    return subprocess.run([str(c) for c in cmd], cwd=ROOT, check=check).returncode
+
+
+def ensure_env() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit("kure_juki needs Python 3.11 or newer")
+    if not PY.exists():
+        venv.create(VENV, with_pip=True)
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    pip = [PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    _run(*pip, "-e", f"{ROOT}[test]")
+    if Path("/usr/include/PCSC/winscard.h").exists():
+        _run(*pip, "-e", f"{ROOT}[test,pcsc]")
+    STAMP.write_text(wanted)
+
+
+def demo() -> int:
+    return _run(PY, ROOT / "examples" / "reference.py", check=False)
+
+
+def test(extra: list[str]) -> int:
+    status = 0
+    status |= _run(PY, "-m", "ruff", "check", "src", "tests", "examples", "benchmarks",
+                   check=False)
+    status |= _run(PY, "-m", "mypy", "--strict", "src", check=False)
+    status |= _run(PY, "-m", "pytest", "-q", *extra, check=False)
+    return 1 if status else 0
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in ("demo", "test", "setup"):
+        print(__doc__)
+        return 2
+    ensure_env()
+    os.environ.setdefault("PYTHONDONTWRITEBYTECODE", "1")
+    if sys.argv[1] == "demo":
+        return demo()
+    if sys.argv[1] == "test":
+        return test(sys.argv[2:])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
