@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from types import TracebackType
-from typing import Protocol
+from typing import Any, Protocol
 
 from kure_juki.domain.audit import AuditEntry
 from kure_juki.domain.household import Household
@@ -104,6 +104,23 @@ class Sequences(Protocol):
         ...
 
 
+class DocumentRepository(Protocol):
+    """Auxiliary records kept as JSON documents by kind (抑止, 支援措置, 承認, 証明書発行履歴,
+    庁内連携記録 …), each with an optional subject (a 宛名番号) to find them by person."""
+
+    def get(self, kind: str, key: str) -> dict[str, Any] | None: ...
+
+    def put(self, kind: str, key: str, data: dict[str, Any], subject: str | None = None) -> None:
+        """Insert or replace; committed with the unit of work."""
+        ...
+
+    def by_subject(self, kind: str, subject: str) -> list[dict[str, Any]]: ...
+
+    def iter_kind(self, kind: str) -> Iterator[dict[str, Any]]:
+        """Every document of *kind* in key order."""
+        ...
+
+
 class UnitOfWork(Protocol):
     @property
     def residents(self) -> ResidentRepository: ...
@@ -125,6 +142,9 @@ class UnitOfWork(Protocol):
 
     @property
     def sequences(self) -> Sequences: ...
+
+    @property
+    def documents(self) -> DocumentRepository: ...
 
     def __enter__(self) -> UnitOfWork: ...
 

@@ -7,8 +7,8 @@ Successes and refusals are audited alike.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Iterable
+from typing import Any
 
 import attrs
 
@@ -27,13 +27,10 @@ from kure_juki.domain.wareki import parse_wareki
 from kure_juki.logs import get_logger
 from kure_juki.service.passwords import hash_password
 from kure_juki.service.receipt import Receipt
+from kure_juki.service.session_base import SessionBase
 from kure_juki.service.views import full_view, history_view, project
 
-if TYPE_CHECKING:
-    from kure_juki.service.registry import Registry
-
 log = get_logger()
-T = TypeVar("T")
 
 SEARCH_KEYS = frozenset(
     {
@@ -52,76 +49,12 @@ SEARCH_KEYS = frozenset(
 )
 
 
-class Session:
-    def __init__(
-        self, registry: Registry, operator: Operator, *, terminal_id: str, purpose: str
-    ) -> None:
-        self._reg = registry
-        self._op = operator
-        self.terminal_id = terminal_id
-        self.purpose = purpose
-        self._last_activity = registry.now()
-        self._ended: str | None = None  # "logout" or "timeout"
+class Session(SessionBase):
+    """A logged-in operator at a terminal, working for one purpose (事務).
 
-    @property
-    def operator_id(self) -> str:
-        return self._op.operator_id
-
-    @property
-    def role(self) -> str:
-        return self._op.role
-
-    @property
-    def active(self) -> bool:
-        return self._ended is None
-
-    # -- the guard ----------------------------------------------------------------------
-    def _audit(self, operation: str, **fields: Any) -> None:
-        self._reg.audit_now(
-            operation=operation,
-            operator_id=self.operator_id,
-            terminal_id=self.terminal_id,
-            purpose=self.purpose,
-            **fields,
-        )
-
-    def _refuse(
-        self, operation: str, error: RegistryError, subject_ids: Iterable[str] = ()
-    ) -> None:
-        self._audit(operation, outcome="refused", code=error.code, subject_ids=tuple(subject_ids))
-        log.info("refused", operation=operation, code=error.code, operator_id=self.operator_id)
-
-    def _guard(self, operation: str, subject_ids: Iterable[str] = ()) -> None:
-        now = self._reg.now()
-        if self._ended == "timeout":
-            raise AccessDenied(problem("KJ-AUTH-005"))
-        if self._ended is not None:
-            raise AccessDenied(problem("KJ-AUTH-006"))
-        idle = dt.timedelta(minutes=self._reg.policy.idle_timeout_minutes)
-        if now - self._last_activity > idle:
-            self._ended = "timeout"
-            self._audit("timeout", detail={"idle_minutes": self._reg.policy.idle_timeout_minutes})
-            raise AccessDenied(problem("KJ-AUTH-005"))
-        self._last_activity = now
-        if not self._reg.policy.allows(self.role, self.purpose, operation):
-            error = AccessDenied(problem("KJ-ACCESS-001", operation))
-            self._refuse(operation, error, subject_ids)
-            raise error
-
-    def _audited(
-        self, operation: str, action: Callable[[], T], subject_ids: Iterable[str] = ()
-    ) -> T:
-        """Run *action*; a RegistryError it raises is audited as a refusal and re-raised."""
-        try:
-            return action()
-        except RegistryError as error:
-            self._refuse(operation, error, subject_ids)
-            raise
-
-    def _items(self, *, list_view: bool = False) -> frozenset[str]:
-        return self._reg.policy.visible_items(
-            self.role, self.purpose, list_view=list_view, hidden=self._op.hidden_items
-        )
+    Operations: operators, movements, reads, searches, audit trail. Other groups of operations
+    (access control, certificates, card reader) are mixed in from their own modules.
+    """
 
     # -- operators ----------------------------------------------------------------------
     def add_operator(
@@ -402,19 +335,6 @@ class Session:
             )
             uow.commit()
         return [{**e.body(), "hash": e.hash} for e in entries]
-
-    def logout(self) -> None:
-        if self._ended is not None:
-            return
-        self._ended = "logout"
-        self._audit("logout")
-        log.info("logout", operator_id=self.operator_id, terminal_id=self.terminal_id)
-
-    def __enter__(self) -> Session:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.logout()
 
 
 def _search_date(value: Any) -> dt.date | None:

@@ -7,6 +7,7 @@ failed use case leaves the store exactly as it was.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import defaultdict
 from collections.abc import Iterator
@@ -35,6 +36,7 @@ class MemoryState:
         self.operators: dict[str, Operator] = {}
         self.code_pool: list[str] = []
         self.sequences: dict[str, int] = defaultdict(int)
+        self.documents: dict[str, dict[str, tuple[dict[str, Any], str | None]]] = {}
         # indexes of living records
         self.by_code: dict[str, str] = {}
         self.by_number: dict[str, str] = {}
@@ -264,6 +266,36 @@ class _Sequences:
         return value
 
 
+class _Documents:
+    def __init__(
+        self,
+        state: MemoryState,
+        pending: dict[tuple[str, str], tuple[dict[str, Any], str | None]],
+    ) -> None:
+        self._s = state
+        self._p = pending
+
+    def _merged(self, kind: str) -> dict[str, tuple[dict[str, Any], str | None]]:
+        out = dict(self._s.documents.get(kind, {}))
+        out.update({k: v for (d, k), v in self._p.items() if d == kind})
+        return out
+
+    def get(self, kind: str, key: str) -> dict[str, Any] | None:
+        found = self._p.get((kind, key)) or self._s.documents.get(kind, {}).get(key)
+        return copy.deepcopy(found[0]) if found else None
+
+    def put(self, kind: str, key: str, data: dict[str, Any], subject: str | None = None) -> None:
+        self._p[(kind, key)] = (copy.deepcopy(data), subject)
+
+    def by_subject(self, kind: str, subject: str) -> list[dict[str, Any]]:
+        merged = self._merged(kind)
+        return [copy.deepcopy(v[0]) for k, v in sorted(merged.items()) if v[1] == subject]
+
+    def iter_kind(self, kind: str) -> Iterator[dict[str, Any]]:
+        for _, v in sorted(self._merged(kind).items()):
+            yield copy.deepcopy(v[0])
+
+
 class MemoryUnitOfWork:
     def __init__(self, state: MemoryState) -> None:
         self._state = state
@@ -279,6 +311,7 @@ class MemoryUnitOfWork:
         self._taken: list[str] = []
         self._added: list[str] = []
         self._seq: dict[str, int] = {}
+        self._docs: dict[tuple[str, str], tuple[dict[str, Any], str | None]] = {}
         self.residents = _Residents(s, self._residents)
         self.households = _Households(s, self._households)
         self.movements = _Movements(s, self._movements)
@@ -286,6 +319,7 @@ class MemoryUnitOfWork:
         self.operators = _Operators(s, self._operators)
         self.code_pool = _CodePool(s, self._taken, self._added)
         self.sequences = _Sequences(s, self._seq)
+        self.documents = _Documents(s, self._docs)
 
     def __enter__(self) -> MemoryUnitOfWork:
         # One writer at a time, as a database transaction would serialise conflicting writers.
@@ -334,6 +368,8 @@ class MemoryUnitOfWork:
         s.operators.update(self._operators)
         s.code_pool = (s.code_pool + self._added)[len(self._taken) :]
         s.sequences.update(self._seq)
+        for (kind, key), value in self._docs.items():
+            s.documents.setdefault(kind, {})[key] = value
         self._reset()
 
     def rollback(self) -> None:
