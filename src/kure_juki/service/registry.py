@@ -27,6 +27,7 @@ from kure_juki.ports.numbering import NumberingService
 from kure_juki.ports.storage import Store, UnitOfWork
 from kure_juki.service.passwords import check_password, hash_password
 from kure_juki.service.receipt import Receipt
+from kure_juki.service.signing_keys import SigningKeys, default_key_path
 from kure_juki.service.stores import open_store
 from kure_juki.service.uow_view import UowView
 
@@ -64,6 +65,7 @@ class Registry:
         numbering: NumberingService | None = None,
         code_pool_low: int = 100,
         code_pool_batch: int = 1000,
+        signing_keys: SigningKeys | str | None = None,
     ) -> None:
         if not is_valid_local_gov_code(municipality_code):
             raise FormatError(problem("KJ-FMT-007", "municipality_code"))
@@ -76,6 +78,12 @@ class Registry:
         self.numbering: NumberingService = numbering or SimulatedNumbering(municipality_code)
         self.code_pool_low = code_pool_low
         self.code_pool_batch = code_pool_batch
+        # Ed25519 keys of the municipality: certificates and audit checkpoints.
+        if isinstance(signing_keys, SigningKeys):
+            self.signing_keys = signing_keys
+        else:
+            path = signing_keys or default_key_path(store.url)
+            self.signing_keys = SigningKeys.at_path(path) if path else SigningKeys.generate()
 
     # -- time ---------------------------------------------------------------------------
     def now(self) -> dt.datetime:
@@ -403,6 +411,7 @@ def open_registry(
     clock: Clock | None = None,
     policy: Policy | Mapping[str, Any] | str | None = None,
     numbering: NumberingService | None = None,
+    signing_keys: SigningKeys | str | None = None,
     **store_options: Any,
 ) -> Registry:
     """Open the register at *url* (``memory://``, ``sqlite:///…``, ``postgresql+psycopg://…``)."""
