@@ -1,0 +1,1 @@
+"""Card-reader adapters: the simulated card and reader, PC/SC on pyscard, the vpcd bridge."""
