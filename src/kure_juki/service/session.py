@@ -28,6 +28,7 @@ from kure_juki.logs import get_logger
 from kure_juki.service.passwords import hash_password
 from kure_juki.service.receipt import Receipt
 from kure_juki.service.session_base import SessionBase
+from kure_juki.service.session_card import CardOps
 from kure_juki.service.views import full_view, history_view, project
 
 log = get_logger()
@@ -49,7 +50,7 @@ SEARCH_KEYS = frozenset(
 )
 
 
-class Session(SessionBase):
+class Session(CardOps, SessionBase):
     """A logged-in operator at a terminal, working for one purpose (事務).
 
     Operations: operators, movements, reads, searches, audit trail. Other groups of operations
