@@ -9,6 +9,7 @@ CODES: dict[str, tuple[str, str]] = {
     "KJ-CERT-003": ("証明書の記載内容がありません", "The certificate has no content"),
     "KJ-CERT-004": ("一覧表の列数と行の項目数が一致しません",
                     "A table row does not have one value per column"),
+    "KJ-CERT-005": ("画像はPNG形式で指定してください", "An image must be a PNG"),
     # 印刷 (printing)
     "KJ-CERT-010": ("フォントファイルが見つかりません。fonts-ipaexfont を導入するか、"
                     "フォントのパスを指定してください",
