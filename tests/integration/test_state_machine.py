@@ -18,6 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 import kure_juki as kj
 from kure_juki.adapters.memory.store import MemoryStore
+from kure_juki.domain.serialization import household_to_dict, resident_to_dict
 from kure_juki.service.replay import replay
 from kure_juki.testing.clock import SettableClock
 from kure_juki.testing.factories import FAMILY, person, unique_codes
@@ -44,6 +45,7 @@ class RegisterMachine(RuleBasedStateMachine):
         self.counter = 0
         self.accepted = 0
         self.rejected = 0
+        self.before_movement: dict[int, Any] = {}  # movement id -> living content before it
 
     # -- helpers ------------------------------------------------------------------------
     def today(self) -> str:
@@ -58,8 +60,24 @@ class RegisterMachine(RuleBasedStateMachine):
     def members(self, hid: str) -> list[str]:
         return sorted(r.resident_id for r in self.living() if r.household_id == hid)
 
+    def content(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The living register's items, versions aside (what a 取消 must restore)."""
+        state = self.store.state
+        residents = {
+            rid: {k: v for k, v in resident_to_dict(r).items() if k != "version"}
+            for rid, r in state.residents.items()
+            if r.is_living
+        }
+        households = {
+            hid: {k: v for k, v in household_to_dict(h).items() if k != "version"}
+            for hid, h in state.households.items()
+            if h.is_active
+        }
+        return residents, households
+
     def submit(self, n: dict[str, Any]) -> kj.Receipt | None:
         before = self.store.snapshot()
+        content = self.content()
         try:
             receipt = self.s.submit(n)
         except kj.RegistryError as e:
@@ -74,6 +92,7 @@ class RegisterMachine(RuleBasedStateMachine):
             return None
         self.accepted += 1
         event(f"accepted {n['type']}")
+        self.before_movement[receipt.movement_id] = content
         return receipt
 
     def new_person(self, data: st.DataObject, relationship: str) -> dict[str, Any]:
@@ -263,6 +282,96 @@ class RegisterMachine(RuleBasedStateMachine):
         )
         self.submit(
             {"type": "correction", "resident_id": rid, "reason": "誤記修正", "changes": change}
+        )
+
+    def foreign_ids(self) -> list[str]:
+        return sorted(r.resident_id for r in self.living() if r.kind == "foreign")
+
+    def japanese_ids(self) -> list[str]:
+        return sorted(r.resident_id for r in self.living() if r.kind == "japanese")
+
+    @precondition(lambda self: self.foreign_ids())
+    @rule(
+        data=st.data(),
+        kind=st.sampled_from(
+            [
+                "alias_entry",
+                "alias_deletion",
+                "stay_extension",
+                "residence_status_change",
+                "naturalization",
+            ]
+        ),
+    )
+    def foreign_resident_notice(self, data: st.DataObject, kind: str) -> None:
+        rid = self.pick(data, self.foreign_ids(), "rid")
+        n: dict[str, Any] = {"type": kind, "resident_id": rid}
+        if kind == "alias_entry":
+            n.update(alias="山田太郎", alias_kana="やまだたろう")
+        elif kind in ("stay_extension", "residence_status_change"):
+            n["stay_expires_on"] = "2031-03-31"
+            if kind == "residence_status_change":
+                n["residence_status"] = "定住者"
+        elif kind == "naturalization":
+            n.update(
+                occurred_on=self.today(),
+                family_name="山田",
+                given_name="太郎",
+                family_name_kana="やまだ",
+                given_name_kana="たろう",
+                registered_domicile="広島県呉市",
+                domicile_head="山田　太郎",
+            )
+        self.submit(n)
+
+    @precondition(lambda self: self.japanese_ids())
+    @rule(
+        data=st.data(),
+        kind=st.sampled_from(
+            [
+                "former_surname_entry",
+                "former_surname_deletion",
+                "resident_code_change",
+                "my_number_change",
+                "individual_entry",
+                "nationality_loss",
+            ]
+        ),
+    )
+    def japanese_resident_notice(self, data: st.DataObject, kind: str) -> None:
+        rid = self.pick(data, self.japanese_ids(), "rid")
+        n: dict[str, Any] = {"type": kind, "resident_id": rid}
+        if kind == "former_surname_entry":
+            n.update(former_surname="旧姓", former_surname_kana="きゅうせい")
+        elif kind == "individual_entry":
+            n.update(item="elector", fields={"投票区": "第3投票区"})
+        elif kind == "nationality_loss":
+            n.update(occurred_on=self.today(), nationality="大韓民国")
+        self.submit(n)
+
+    @precondition(lambda self: self.store.state.movements)
+    @rule()
+    def cancel_the_last_movement(self) -> None:
+        last = self.store.state.movements[-1]
+        receipt = self.submit(
+            {"type": "cancellation", "movement_id": last.movement_id, "reason": "誤入力"}
+        )
+        if last.type == "cancellation" or last.movement_id not in self.before_movement:
+            return
+        # The last movement can always be cancelled, and the register is as before it.
+        assert receipt is not None
+        assert self.content() == self.before_movement[last.movement_id]
+
+    @precondition(lambda self: len(self.store.state.movements) > 1)
+    @rule(data=st.data())
+    def cancel_any_movement(self, data: st.DataObject) -> None:
+        ids = [m.movement_id for m in self.store.state.movements]
+        self.submit(
+            {
+                "type": "cancellation",
+                "movement_id": data.draw(st.sampled_from(ids)),
+                "reason": "誤入力",
+            }
         )
 
     @rule(

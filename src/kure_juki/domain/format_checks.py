@@ -21,21 +21,28 @@ from kure_juki.domain.identifiers import (
 from kure_juki.domain.names import is_kana
 from kure_juki.domain.notifications import (
     AddressEntry,
+    AliasEntry,
     Birth,
+    Cancellation,
     ChangeHead,
     ConfirmMoveOut,
     Correction,
-    Death,
+    FormerSurnameEntry,
+    IndividualEntryNotice,
     MergeHouseholds,
     MoveIn,
     MoveInFromAbroad,
     MoveOut,
     MoveOutAbroad,
     MoveWithin,
+    NationalityLoss,
+    Naturalization,
     Notification,
     OtherPlaceEntry,
     PersonEntry,
+    ResidenceStatusChange,
     SplitHousehold,
+    StayExtension,
 )
 
 # 法30条45の区分 (住民基本台帳法第30条の45の表の上欄): canonical Japanese, with English aliases.
@@ -205,9 +212,6 @@ def check_format(n: Notification) -> list[Problem]:
         if not is_valid_id(n.household_id):
             found.append(problem("KJ-FMT-017", "household_id", "household_id"))
         found += check_person(n.person, "person", needs_birth_date=False)
-    elif isinstance(n, Death):
-        if not is_valid_id(n.resident_id):
-            found.append(problem("KJ-FMT-017", "resident_id", "resident_id"))
     elif isinstance(n, ChangeHead):
         for item in ("household_id", "new_head_id"):
             if not is_valid_id(getattr(n, item)):
@@ -224,8 +228,62 @@ def check_format(n: Notification) -> list[Problem]:
                 found.append(problem("KJ-FMT-017", item, item))
         found += check_relationships(n.relationships)
     elif isinstance(n, Correction):
-        if not is_valid_id(n.resident_id):
-            found.append(problem("KJ-FMT-017", "resident_id", "resident_id"))
+        if not is_clean_text(n.reason):
+            found.append(problem("KJ-FMT-015", "reason", "reason"))
+    else:
+        found += _check_later_types(n)
+    rid = getattr(n, "resident_id", None)
+    if isinstance(rid, str) and not is_valid_id(rid):
+        found.append(problem("KJ-FMT-017", "resident_id", "resident_id"))
+    return found
+
+
+def _name_problems(value: str | None, kana: str | None, item: str) -> list[Problem]:
+    found = []
+    if value is not None and not is_clean_text(value, MAX_NAME):
+        found.append(problem("KJ-FMT-012", item, item))
+    if kana is not None and not (kana.strip() and is_kana(kana)):
+        found.append(problem("KJ-FMT-011", f"{item}_kana", f"{item}_kana"))
+    return found
+
+
+def _check_later_types(n: Notification) -> list[Problem]:
+    """Foreign residents' notices, 通称, 旧氏, nationality, individual entries, codes, 取消."""
+    found: list[Problem] = []
+    if isinstance(n, ResidenceStatusChange | StayExtension):
+        status = getattr(n, "residence_status", None)
+        if status is not None and not is_clean_text(status):
+            found.append(problem("KJ-FMT-015", "residence_status", "residence_status"))
+        cards = [("residence_card_number", n.residence_card_number)]
+        if n.before is not None:
+            cards.append(("before.residence_card_number", n.before.residence_card_number))
+        for where, card in cards:
+            if card is not None and not is_valid_residence_card_number(card):
+                found.append(problem("KJ-FMT-009", "residence_card_number", where))
+    elif isinstance(n, AliasEntry):
+        found += _name_problems(n.alias, n.alias_kana, "alias")
+    elif isinstance(n, FormerSurnameEntry):
+        found += _name_problems(n.former_surname, n.former_surname_kana, "former_surname")
+    elif isinstance(n, Naturalization):
+        found += _name_problems(n.family_name, n.family_name_kana, "family_name")
+        found += _name_problems(n.given_name, n.given_name_kana, "given_name")
+        for item in ("registered_domicile", "domicile_head"):
+            if not is_clean_text(getattr(n, item)):
+                found.append(problem("KJ-FMT-015", item, item))
+    elif isinstance(n, NationalityLoss):
+        if not is_clean_text(n.nationality):
+            found.append(problem("KJ-FMT-015", "nationality", "nationality"))
+        if n.category_30_45 not in CATEGORIES_30_45:
+            found.append(problem("KJ-FMT-016", "category_30_45", "category_30_45"))
+        found += _name_problems(n.family_name, n.family_name_kana, "family_name")
+        found += _name_problems(n.given_name, n.given_name_kana, "given_name")
+    elif isinstance(n, IndividualEntryNotice):
+        for key, value in (n.fields or {}).items():
+            if not is_clean_text(key, 40) or not is_clean_text(value):
+                found.append(problem("KJ-FMT-015", "fields", f"fields.{key}"))
+    elif isinstance(n, Cancellation):
+        if n.movement_id < 1:
+            found.append(problem("KJ-FMT-003", "movement_id", "movement_id"))
         if not is_clean_text(n.reason):
             found.append(problem("KJ-FMT-015", "reason", "reason"))
     return found

@@ -172,6 +172,146 @@ class Correction(Notification):  # 職権修正
     reason: str
 
 
+@attrs.frozen
+class StatusSnapshot:  # 変更前の在留情報: the notice's "before", checked against the register
+    residence_status: str | None = None
+    stay_expires_on: dt.date | None = None
+    residence_card_number: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ForeignRegistration3046(MoveInFromAbroad):  # 法30条の46: 中長期在留者等の住所を定めた届出
+    type: ClassVar[str] = "foreign_registration_30_46"
+    reason_ja: ClassVar[str] = "法30条46届出"
+
+
+@attrs.frozen(kw_only=True)
+class ForeignRegistration3047(
+    MoveInFromAbroad
+):  # 法30条の47: 住所を有する者が中長期在留者等となった
+    type: ClassVar[str] = "foreign_registration_30_47"
+    reason_ja: ClassVar[str] = "法30条47届出"
+
+
+@attrs.frozen(kw_only=True)
+class ResidenceStatusChange(Notification):  # 在留資格変更 (入管庁からの通知 法30条の50)
+    type: ClassVar[str] = "residence_status_change"
+    reason_ja: ClassVar[str] = "在留資格変更"
+    resident_id: str
+    residence_status: str
+    stay_expires_on: dt.date
+    residence_card_number: str | None = None
+    before: StatusSnapshot | None = None
+
+
+@attrs.frozen(kw_only=True)
+class StayExtension(Notification):  # 在留期間更新
+    type: ClassVar[str] = "stay_extension"
+    reason_ja: ClassVar[str] = "在留期間更新"
+    resident_id: str
+    stay_expires_on: dt.date
+    residence_card_number: str | None = None
+    before: StatusSnapshot | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AliasEntry(Notification):  # 通称の記載
+    type: ClassVar[str] = "alias_entry"
+    reason_ja: ClassVar[str] = "通称記載"
+    resident_id: str
+    alias: str
+    alias_kana: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AliasDeletion(Notification):  # 通称の削除
+    type: ClassVar[str] = "alias_deletion"
+    reason_ja: ClassVar[str] = "通称削除"
+    resident_id: str
+
+
+@attrs.frozen(kw_only=True)
+class FormerSurnameEntry(Notification):  # 旧氏の記載
+    type: ClassVar[str] = "former_surname_entry"
+    reason_ja: ClassVar[str] = "旧氏記載"
+    resident_id: str
+    former_surname: str
+    former_surname_kana: str
+
+
+@attrs.frozen(kw_only=True)
+class FormerSurnameDeletion(Notification):  # 旧氏の削除
+    type: ClassVar[str] = "former_surname_deletion"
+    reason_ja: ClassVar[str] = "旧氏削除"
+    resident_id: str
+
+
+@attrs.frozen(kw_only=True)
+class Naturalization(Notification):  # 帰化: the foreign record is deleted, a Japanese one made
+    type: ClassVar[str] = "naturalization"
+    reason_ja: ClassVar[str] = "帰化"
+    resident_id: str
+    family_name: str
+    given_name: str
+    family_name_kana: str
+    given_name_kana: str
+    registered_domicile: str
+    domicile_head: str
+
+
+@attrs.frozen(kw_only=True)
+class NationalityAcquisition(Naturalization):  # 国籍取得 (国籍法3条・17条)
+    type: ClassVar[str] = "nationality_acquisition"
+    reason_ja: ClassVar[str] = "国籍取得"
+
+
+@attrs.frozen(kw_only=True)
+class NationalityLoss(Notification):  # 国籍喪失: the Japanese record is deleted, a foreign one made
+    type: ClassVar[str] = "nationality_loss"
+    reason_ja: ClassVar[str] = "国籍喪失"
+    resident_id: str
+    nationality: str
+    category_30_45: str = "国籍喪失による経過滞在者"
+    family_name: str | None = None
+    given_name: str | None = None
+    family_name_kana: str | None = None
+    given_name_kana: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class IndividualEntryNotice(Notification):  # 個別記載事項の記載・消除 (by the department)
+    type: ClassVar[str] = "individual_entry"
+    reason_ja: ClassVar[str] = "個別記載事項"
+    resident_id: str
+    item: str
+    fields: dict[str, str] | None = None  # None removes the entry
+
+
+@attrs.frozen(kw_only=True)
+class ResidentCodeChange(Notification):  # 住民票コードの変更請求 (住基法30条の4)
+    type: ClassVar[str] = "resident_code_change"
+    reason_ja: ClassVar[str] = "住民票コード変更"
+    resident_id: str
+
+
+@attrs.frozen(kw_only=True)
+class MyNumberChange(Notification):  # 個人番号の変更 (番号法7条2項)
+    type: ClassVar[str] = "my_number_change"
+    reason_ja: ClassVar[str] = "個人番号変更"
+    resident_id: str
+
+
+@attrs.frozen(kw_only=True)
+class Cancellation(Notification):  # 取消: a mistaken movement undone by an appended movement
+    type: ClassVar[str] = "cancellation"
+    reason_ja: ClassVar[str] = "取消"
+    movement_id: int
+    reason: str
+    # Resolved by the service from the cancelled entry (never taken from the caller): the
+    # before-images and type of the cancelled movement. Kept in history for replay.
+    target: dict[str, Any] | None = None
+
+
 NOTIFICATION_TYPES: dict[str, type[Notification]] = {
     cls.type: cls
     for cls in (
@@ -187,5 +327,20 @@ NOTIFICATION_TYPES: dict[str, type[Notification]] = {
         SplitHousehold,
         MergeHouseholds,
         Correction,
+        ForeignRegistration3046,
+        ForeignRegistration3047,
+        ResidenceStatusChange,
+        StayExtension,
+        AliasEntry,
+        AliasDeletion,
+        FormerSurnameEntry,
+        FormerSurnameDeletion,
+        Naturalization,
+        NationalityAcquisition,
+        NationalityLoss,
+        IndividualEntryNotice,
+        ResidentCodeChange,
+        MyNumberChange,
+        Cancellation,
     )
 }

@@ -83,6 +83,12 @@ def _strict_bool(value: Any, _: Any) -> bool:
     return value
 
 
+def _strict_int(value: Any, _: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError("an integer is expected")
+    return value
+
+
 def _strict_date(value: Any, _: Any) -> dt.date:
     return parse_date(value)
 
@@ -103,6 +109,7 @@ def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     conv.register_structure_hook(str, _strict_str)
     conv.register_structure_hook(bool, _strict_bool)
+    conv.register_structure_hook(int, _strict_int)
     conv.register_structure_hook(dt.date, _strict_date)
 
     # Lists of ids and maps of relationships keep their element checks in cattrs, but must

@@ -22,6 +22,33 @@ HEAD = "世帯主"
 
 
 @attrs.frozen
+class AliasHistoryEntry:  # 通称履歴 (住基法施行令30条の27)
+    alias: str  # 通称
+    alias_kana: str | None  # 通称のふりがな
+    entered_on: dt.date  # 通称を記載した年月日
+    deleted_on: dt.date | None = None  # 通称を削除した年月日
+    municipality_code: str | None = None  # 記載・削除した市町村
+
+
+@attrs.frozen
+class FormerSurname:  # 旧氏 (住基令30条の13)
+    surname: str  # 旧氏
+    surname_kana: str  # 旧氏のふりがな
+    entered_on: dt.date  # 記載した年月日
+    deleted_on: dt.date | None = None  # 削除した年月日
+
+
+@attrs.frozen
+class IndividualEntry:  # 個別記載事項 (住基法7条: 選挙人名簿・国保・後期高齢・国民年金・児童手当)
+    item: str  # elector | national_health_insurance | late_elderly_insurance | …
+    fields: tuple[tuple[str, str], ...]  # the department's own items, as (name, value) pairs
+    recorded_on: dt.date
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(self.fields)
+
+
+@attrs.frozen
 class ForeignResidentItems:  # 外国人住民の記載事項 (住基法30条の45)
     nationality: str  # 国籍・地域
     category_30_45: str  # 法30条45の区分
@@ -30,6 +57,8 @@ class ForeignResidentItems:  # 外国人住民の記載事項 (住基法30条の
     residence_card_number: str | None = None  # 在留カード等の番号
     alias: str | None = None  # 通称
     became_foreign_resident_on: dt.date | None = None  # 外国人住民となった年月日
+    alias_kana: str | None = None  # 通称のふりがな
+    alias_history: tuple[AliasHistoryEntry, ...] = ()  # 通称履歴
 
 
 @attrs.frozen
@@ -74,6 +103,10 @@ class Resident:  # 住民票
     foreign: ForeignResidentItems | None = None
     planned_move_out: PlannedMoveOut | None = None
     deletion: Deletion | None = None
+    former_surname: FormerSurname | None = None  # 旧氏 (current)
+    former_surname_history: tuple[FormerSurname, ...] = ()  # 旧氏の履歴 (deleted entries)
+    individual_entries: tuple[IndividualEntry, ...] = ()  # 個別記載事項
+    former_resident_codes: tuple[str, ...] = ()  # 旧住民票コード
     version: int = 1  # 排他制御 (optimistic lock)
 
     @property

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,7 @@ from kure_juki.domain.identifiers import is_valid_local_gov_code
 from kure_juki.domain.movement_record import MovementRecord, split_secrets
 from kure_juki.domain.movements import engine
 from kure_juki.domain.movements.base import Allocation, Context, Needs, Outcome
-from kure_juki.domain.notifications import ConfirmMoveOut, Notification
+from kure_juki.domain.notifications import Cancellation, ConfirmMoveOut, Notification
 from kure_juki.domain.operator import Operator
 from kure_juki.domain.parsing import unstructure_notification
 from kure_juki.domain.policy import Policy
@@ -25,6 +25,12 @@ from kure_juki.logs import get_logger
 from kure_juki.ports.clock import JST, Clock, system_clock, today_in_japan
 from kure_juki.ports.numbering import NumberingService
 from kure_juki.ports.storage import Store, UnitOfWork
+from kure_juki.service import audit_checkpoints as checkpoints
+from kure_juki.service.movement_support import (
+    images,
+    purpose_problems,
+    resolve_cancellation,
+)
 from kure_juki.service.passwords import check_password, hash_password
 from kure_juki.service.receipt import Receipt
 from kure_juki.service.signing_keys import SigningKeys, default_key_path
@@ -97,24 +103,33 @@ class Registry:
 
     # -- audit --------------------------------------------------------------------------
     def append_audit(self, uow: UnitOfWork, **fields: Any) -> audit_chain.AuditEntry:
-        """Append a chained entry inside *uow* (it commits with the change it records)."""
+        """Append a chained entry inside *uow* (it commits with the change it records).
+
+        Caller-supplied ids are scrubbed of anything shaped like a My Number; every
+        ``audit_checkpoint_every`` entries a signed checkpoint is stored in the same unit.
+        """
         last = uow.audit.last()
         entry = audit_chain.AuditEntry(
             seq=(last.seq + 1) if last else 1,
             at=self.now().isoformat(),
-            operator_id=fields.pop("operator_id", None),
-            terminal_id=fields.pop("terminal_id", None),
-            purpose=fields.pop("purpose", None),
+            operator_id=checkpoints.clean_id(fields.pop("operator_id", None)),
+            terminal_id=checkpoints.clean_id(fields.pop("terminal_id", None)),
+            purpose=checkpoints.clean_id(fields.pop("purpose", None)),
             operation=fields.pop("operation"),
-            subject_ids=tuple(fields.pop("subject_ids", ())),
+            subject_ids=tuple(
+                checkpoints.clean_id(s) or "" for s in fields.pop("subject_ids", ())
+            ),
             outcome=fields.pop("outcome", "ok"),
             code=fields.pop("code", None),
-            detail=fields.pop("detail", {}),
+            detail=checkpoints.scrub(fields.pop("detail", {})),
         )
         if fields:
             raise TypeError(f"unknown audit fields: {sorted(fields)}")
         sealed = audit_chain.seal(entry, last.hash if last else audit_chain.GENESIS)
         uow.audit.append(sealed)
+        every = self.policy.audit_checkpoint_every
+        if every > 0 and sealed.seq % every == 0:
+            checkpoints.make_checkpoint(uow, self.signing_keys, sealed, sealed.at, "periodic")
         return sealed
 
     def audit_now(self, **fields: Any) -> None:
@@ -123,9 +138,34 @@ class Registry:
             self.append_audit(uow, **fields)
             uow.commit()
 
-    def verify_audit_log(self) -> audit_chain.ChainReport:
+    def checkpoint_audit_log(self) -> dict[str, Any]:
+        """Sign the current end of the audit log now (on demand) and return the checkpoint.
+
+        Keep what it returns outside the database (a WORM store, a printed sheet): passed back
+        as ``verify_audit_log(anchors=[...])`` it proves the log up to there is unchanged.
+        """
         with self.store.unit_of_work() as uow:
-            return audit_chain.verify_chain(uow.audit.iter_all())
+            last = uow.audit.last()
+            if last is None:
+                last = self.append_audit(uow, operation="audit_checkpoint",
+                                         operator_id=SYSTEM_OPERATOR)
+            cp = checkpoints.make_checkpoint(
+                uow, self.signing_keys, last, self.now().isoformat(), "on_demand"
+            )
+            uow.commit()
+        log.info("audit_checkpoint", seq=cp["seq"], hash=cp["hash"], key_id=cp["key_id"])
+        return cp
+
+    def verify_audit_log(
+        self, anchors: Iterable[dict[str, Any]] = ()
+    ) -> checkpoints.AuditReport:
+        """Walk the whole log: the hash chain, every signed checkpoint, the *anchors* kept
+        outside, and that no movement lost its audit entry. ``.ok`` is False on any finding."""
+        with self.store.unit_of_work() as uow:
+            report = checkpoints.verify(uow, self.signing_keys, list(anchors))
+        if not report.ok:
+            log.warning("audit_log_invalid", problems=list(report.problems))
+        return report
 
     # -- operators ----------------------------------------------------------------------
     def bootstrap_admin(self, operator_id: str, password: str) -> None:
@@ -217,17 +257,22 @@ class Registry:
         ctx = Context(today=today, municipality_code=self.municipality_code)
         with self.store.unit_of_work() as uow:
             view = UowView(uow)
-            found = engine.check(n, view, ctx)
+            if isinstance(n, Cancellation):
+                n = resolve_cancellation(uow, n)
+            found = engine.check(n, view, ctx) + purpose_problems(n, purpose)
             _raise_problems(found)
             warnings = [p for p in found if p.severity == "warning"]
             alloc = self._allocate(uow, n, engine.needs(n, view), warnings)
             outcome = engine.apply(n, view, ctx, alloc)
+            before = images(uow, outcome)
             store_outcome(uow, outcome)
             warnings += outcome.warnings
             record = self._record(
                 uow,
                 n,
                 alloc,
+                before,
+                outcome.reason_ja or n.reason_ja,
                 outcome.resident_ids,
                 tuple(
                     sorted(
@@ -289,7 +334,8 @@ class Registry:
                 uow.code_pool.add(self.numbering.allot_resident_codes(self.code_pool_batch))
             codes = tuple(taken)
         numbers = tuple(
-            self.numbering.request_my_number(code) for code in engine.number_requests(n, codes)
+            self.numbering.request_my_number(code)
+            for code in engine.number_requests(n, codes, UowView(uow))
         )
         return Allocation(
             resident_ids=resident_ids,
@@ -303,6 +349,8 @@ class Registry:
         uow: UnitOfWork,
         n: Notification,
         alloc: Allocation,
+        before: dict[str, Any],
+        reason_ja: str,
         resident_ids: tuple[str, ...],
         household_ids: tuple[str, ...],
         today: dt.date,
@@ -317,6 +365,8 @@ class Registry:
                 "household_id": alloc.household_id,
                 "resident_codes": list(alloc.resident_codes),
                 "my_numbers": list(alloc.my_numbers),
+                # before-images of every record touched: what a 取消 restores
+                "before": before,
             },
             "allocation",
         )
@@ -324,7 +374,7 @@ class Registry:
         return MovementRecord(
             movement_id=uow.movements.last_id() + 1,
             type=n.type,
-            reason_ja=n.reason_ja,
+            reason_ja=reason_ja,
             occurred_on=n.occurred_on,
             notified_on=n.notified_on,
             processed_on=today,

@@ -49,6 +49,41 @@ def full_view(r: Resident) -> dict[str, Any]:
             residence_card_number=f.residence_card_number,
             alias=f.alias,
         )
+    if r.foreign is not None and r.foreign.alias_history:
+        view["alias_kana"] = r.foreign.alias_kana
+        view["alias_history"] = [
+            {
+                "alias": a.alias,
+                "alias_kana": a.alias_kana,
+                "entered_on": a.entered_on.isoformat(),
+                "deleted_on": _iso(a.deleted_on),
+                "municipality_code": a.municipality_code,
+            }
+            for a in r.foreign.alias_history
+        ]
+    if r.former_surname is not None:
+        view["former_surname"] = {
+            "surname": r.former_surname.surname,
+            "surname_kana": r.former_surname.surname_kana,
+            "entered_on": r.former_surname.entered_on.isoformat(),
+        }
+    if r.former_surname_history:
+        view["former_surname_history"] = [
+            {
+                "surname": f.surname,
+                "surname_kana": f.surname_kana,
+                "entered_on": f.entered_on.isoformat(),
+                "deleted_on": _iso(f.deleted_on),
+            }
+            for f in r.former_surname_history
+        ]
+    if r.individual_entries:
+        view["individual_entries"] = {
+            e.item: {**e.as_dict(), "recorded_on": e.recorded_on.isoformat()}
+            for e in r.individual_entries
+        }
+    if r.former_resident_codes:
+        view["former_resident_codes"] = list(r.former_resident_codes)
     if r.planned_move_out is not None:
         p = r.planned_move_out
         view["planned_move_out"] = {

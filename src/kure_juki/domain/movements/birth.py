@@ -58,7 +58,7 @@ class BirthHandler:  # 出生
             my_numbers=0 if n.person.my_number else 1,
         )
 
-    def number_requests(self, n: Birth, codes: tuple[str, ...]) -> list[str]:
+    def number_requests(self, n: Birth, codes: tuple[str, ...], view: RegisterView) -> list[str]:
         if n.person.my_number is not None:
             return []
         return [n.person.resident_code or codes[0]]

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from kure_juki.domain.address import Address, OtherPlace
 from kure_juki.domain.errors import Problem, problem
+from kure_juki.domain.foreign_categories import check_category_items
 from kure_juki.domain.format_checks import CATEGORIES_30_45
 from kure_juki.domain.household import Household
 from kure_juki.domain.movements.base import Context
@@ -103,10 +104,22 @@ def _canonical_postal(code: str) -> str:
     return f"{digits[:3]}-{digits[3:]}"
 
 
-def check_person_kind(p: PersonEntry, where: str) -> list[Problem]:
-    """Japanese residents carry 本籍・筆頭者; foreign residents 国籍 and the 30条45 区分."""
+def check_person_kind(
+    p: PersonEntry, where: str, occurred_on: dt.date | None = None
+) -> list[Problem]:
+    """Japanese residents carry 本籍・筆頭者; foreign residents 国籍, the 30条45 区分 and the
+    items their category requires."""
     found: list[Problem] = []
     if p.is_foreign:
+        if p.category_30_45 is not None:
+            found += check_category_items(
+                CATEGORIES_30_45[p.category_30_45],
+                residence_status=p.residence_status,
+                stay_expires_on=p.stay_expires_on,
+                residence_card_number=p.residence_card_number,
+                occurred_on=occurred_on,
+                where=where,
+            )
         if p.nationality is None:
             found.append(problem("KJ-LOGIC-010", "nationality", f"{where}.nationality"))
         if p.category_30_45 is None:

@@ -14,23 +14,46 @@ import attrs
 
 from kure_juki.domain.errors import Problem
 from kure_juki.domain.format_checks import check_format
+from kure_juki.domain.movements.alias import AliasDeletionHandler, AliasEntryHandler
 from kure_juki.domain.movements.base import Allocation, Context, Needs, Outcome
 from kure_juki.domain.movements.birth import BirthHandler
+from kure_juki.domain.movements.cancellation import CancellationHandler
 from kure_juki.domain.movements.change_head import ChangeHeadHandler
+from kure_juki.domain.movements.code_change import (
+    MyNumberChangeHandler,
+    ResidentCodeChangeHandler,
+)
 from kure_juki.domain.movements.correction import CorrectionHandler
 from kure_juki.domain.movements.death import DeathHandler
+from kure_juki.domain.movements.foreign_status import StatusChangeHandler
+from kure_juki.domain.movements.former_surname import (
+    FormerSurnameDeletionHandler,
+    FormerSurnameEntryHandler,
+)
+from kure_juki.domain.movements.individual import IndividualEntryHandler
 from kure_juki.domain.movements.merge_households import MergeHouseholdsHandler
 from kure_juki.domain.movements.move_in import MoveInHandler
 from kure_juki.domain.movements.move_out import ConfirmMoveOutHandler, MoveOutHandler
 from kure_juki.domain.movements.move_within import MoveWithinHandler
+from kure_juki.domain.movements.nationality import NationalityHandler
 from kure_juki.domain.movements.split_household import SplitHouseholdHandler
 from kure_juki.domain.notifications import (
+    AliasDeletion,
+    AliasEntry,
     Birth,
+    Cancellation,
     ChangeHead,
     Correction,
+    FormerSurnameDeletion,
+    FormerSurnameEntry,
+    IndividualEntryNotice,
     MergeHouseholds,
+    MyNumberChange,
     Notification,
+    ResidenceStatusChange,
+    ResidentCodeChange,
     SplitHousehold,
+    StayExtension,
 )
 from kure_juki.domain.register_view import RegisterView
 
@@ -47,10 +70,40 @@ HANDLERS: dict[str, Any] = {
     "split_household": SplitHouseholdHandler(),
     "merge_households": MergeHouseholdsHandler(),
     "correction": CorrectionHandler(),
+    "foreign_registration_30_46": MoveInHandler(),
+    "foreign_registration_30_47": MoveInHandler(),
+    "residence_status_change": StatusChangeHandler(),
+    "stay_extension": StatusChangeHandler(),
+    "alias_entry": AliasEntryHandler(),
+    "alias_deletion": AliasDeletionHandler(),
+    "former_surname_entry": FormerSurnameEntryHandler(),
+    "former_surname_deletion": FormerSurnameDeletionHandler(),
+    "naturalization": NationalityHandler(),
+    "nationality_acquisition": NationalityHandler(),
+    "nationality_loss": NationalityHandler(),
+    "individual_entry": IndividualEntryHandler(),
+    "resident_code_change": ResidentCodeChangeHandler(),
+    "my_number_change": MyNumberChangeHandler(),
+    "cancellation": CancellationHandler(),
 }
 
 
-DATED_BY_NOTICE = (ChangeHead, SplitHousehold, MergeHouseholds, Correction)
+DATED_BY_NOTICE = (
+    ChangeHead,
+    SplitHousehold,
+    MergeHouseholds,
+    Correction,
+    Cancellation,
+    IndividualEntryNotice,
+    ResidentCodeChange,
+    MyNumberChange,
+    AliasEntry,
+    AliasDeletion,
+    FormerSurnameEntry,
+    FormerSurnameDeletion,
+    ResidenceStatusChange,
+    StayExtension,
+)
 
 
 def register_handler(kind: str, handler: Any) -> None:
@@ -85,12 +138,12 @@ def needs(n: Notification, view: RegisterView) -> Needs:
     return result
 
 
-def number_requests(n: Notification, codes: tuple[str, ...]) -> list[str]:
+def number_requests(n: Notification, codes: tuple[str, ...], view: RegisterView) -> list[str]:
     """The 住民票コード for which a 個人番号 is to be generated, in allocation order."""
     handler = HANDLERS[n.type]
     if not hasattr(handler, "number_requests"):
         return []
-    result: list[str] = handler.number_requests(n, codes)
+    result: list[str] = handler.number_requests(n, codes, view)
     return result
 
 

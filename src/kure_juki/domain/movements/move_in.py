@@ -27,7 +27,7 @@ class MoveInHandler:  # 転入・国外転入
             found.append(problem("KJ-LOGIC-029", "previous_address"))
         for i, p in enumerate(n.persons):
             where = f"persons[{i}]"
-            found += check_person_kind(p, where)
+            found += check_person_kind(p, where, n.occurred_on)
             if p.birth_date is not None:
                 if p.birth_date > ctx.today:
                     found.append(problem("KJ-LOGIC-004", "birth_date", f"{where}.birth_date"))
@@ -55,7 +55,9 @@ class MoveInHandler:  # 転入・国外転入
             my_numbers=sum(1 for p in n.persons if p.my_number is None),
         )
 
-    def number_requests(self, n: AnyMoveIn, codes: tuple[str, ...]) -> list[str]:
+    def number_requests(
+        self, n: AnyMoveIn, codes: tuple[str, ...], view: RegisterView
+    ) -> list[str]:
         """The 住民票コード of each person for whom a 個人番号 must be generated."""
         pending = iter(codes)
         out = []
