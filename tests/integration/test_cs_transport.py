@@ -1,0 +1,597 @@
+"""The CS link across real loopback sockets: round trips, refusals, and silence for forgers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import attrs
+import pytest
+
+from kure_juki.adapters.cs.envelope import Endpoint, Party, TrustStore, parse
+from kure_juki.adapters.cs.link import CsClient, Route
+from kure_juki.adapters.cs.simulated_peers import (
+    PREFECTURE_ID,
+    SimulatedNetwork,
+    municipality_party_id,
+)
+from kure_juki.adapters.cs.transport import (
+    EnvelopeServer,
+    LinkAudit,
+    TcpServer,
+    TcpTransport,
+    Transport,
+    bind_reply,
+)
+from kure_juki.domain.cs_messages import (
+    CardStatusNotice,
+    DeliveryInfoNotice,
+    IdentityUpdate,
+    Message,
+    MoveInNotice,
+    MoveOutCertificate,
+    NoticeAck,
+    PeerRefused,
+    QueryByFourItems,
+    QueryByMyNumber,
+    QueryByResidentCode,
+    UpdateAck,
+    encode_message,
+)
+from kure_juki.domain.errors import AccessDenied, LinkError
+from kure_juki.domain.identifiers import is_valid_my_number
+from kure_juki.domain.identity_file import IdentityRecord, check_identity_record, reconcile
+from kure_juki.ports.cs_link import CsLink
+from kure_juki.testing.clock import SettableClock
+from kure_juki.testing.cs import identity_record, updated
+
+KURE, HIROSHIMA, FUKUYAMA = "342025", "341002", "342076"
+
+
+@pytest.fixture
+def audit() -> list[LinkAudit]:
+    return []
+
+
+@pytest.fixture
+def network(clock: SettableClock, audit: list[LinkAudit]) -> SimulatedNetwork:
+    return SimulatedNetwork([KURE, HIROSHIMA, FUKUYAMA], clock=clock, audit=audit.append)
+
+
+@pytest.fixture
+def addresses(network: SimulatedNetwork) -> Iterator[dict[str, tuple[str, int]]]:
+    with network.serve_tcp() as found:
+        yield found
+
+
+@pytest.fixture(params=["tcp", "in-process"])
+def link_to(
+    request: pytest.FixtureRequest, network: SimulatedNetwork
+) -> Iterator[Callable[[str], CsClient]]:
+    """A municipality's link, over loopback TCP or in process: both must behave the same."""
+    clients: list[CsClient] = []
+    if request.param == "tcp":
+        request.getfixturevalue("addresses")
+
+    def make(code: str) -> CsClient:
+        client = network.tcp_link(code) if request.param == "tcp" else network.link(code)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+def update(reason: str, record: IdentityRecord) -> IdentityUpdate:
+    return IdentityUpdate(record.municipality_code, reason, record)
+
+
+def raw_exchange(address: tuple[str, int], payload: bytes, timeout: float = 2.0) -> bytes:
+    """Sends one raw frame; the reply frame, or b"" when the server closes without one."""
+    with socket.create_connection(address, timeout=timeout) as sock:
+        sock.sendall(struct.pack(">I", len(payload)) + payload)
+        head = sock.recv(4, socket.MSG_WAITALL)
+        if not head:
+            return b""
+        (size,) = struct.unpack(">I", head)
+        return sock.recv(size, socket.MSG_WAITALL)
+
+
+# --- round trips ---
+
+
+def test_the_client_implements_the_port(network: SimulatedNetwork) -> None:
+    assert isinstance(network.link(KURE), CsLink)
+
+
+def test_identity_updates_round_trip_over_a_real_socket(
+    network: SimulatedNetwork, addresses: dict[str, tuple[str, int]]
+) -> None:
+    link = network.tcp_link(KURE)
+    record = identity_record(1)
+    ack = link.send_identity_update(update("転入", record))
+    assert (ack.update_sequence, ack.status) == (1, "applied")
+    moved = updated(record, "転居", 2, address="広島県呉市中央4丁目1番1号")
+    assert link.send_identity_update(update("転居", moved)).status == "applied"
+    assert network.prefecture.record(KURE, record.resident_code) == moved
+    assert network.prefecture.last_applied(KURE) == 2
+    link.close()
+
+
+def test_updates_are_applied_once_and_acknowledged_again(
+    link_to: Callable[[str], CsClient], network: SimulatedNetwork
+) -> None:
+    link = link_to(KURE)
+    first = update("転入", identity_record(1))
+    assert link.send_identity_update(first).status == "applied"
+    assert link.send_identity_update(first).status == "duplicate"
+    assert network.prefecture.applied_count == 1
+    different = update("転入", identity_record(2, update_sequence=1))
+    with pytest.raises(PeerRefused) as refused:
+        link.send_identity_update(different)
+    assert refused.value.peer_codes == ("KJ-LINK-020",)
+
+
+def test_a_gap_is_refused_with_the_expected_number(
+    link_to: Callable[[str], CsClient], network: SimulatedNetwork
+) -> None:
+    link = link_to(KURE)
+    link.send_identity_update(update("転入", identity_record(1)))
+    with pytest.raises(PeerRefused) as refused:
+        link.send_identity_update(update("転入", identity_record(2, update_sequence=3)))
+    assert refused.value.code == "KJ-LINK-011"
+    assert refused.value.peer_codes == ("KJ-LINK-019",)
+    assert refused.value.expected_sequence == 2
+    assert network.prefecture.last_applied(KURE) == 1
+
+
+def test_the_prefecture_applies_the_cs_checks(
+    link_to: Callable[[str], CsClient], network: SimulatedNetwork
+) -> None:
+    link = link_to(KURE)
+    record = identity_record(1)
+    link.send_identity_update(update("転入", record))
+    again = update("転入", updated(record, "転入", 2))
+    with pytest.raises(PeerRefused) as refused:
+        link.send_identity_update(again)
+    assert refused.value.peer_codes == ("KJ-LOGIC-001",)
+    # A refused update uses up its number; resending it gets the same answer.
+    with pytest.raises(PeerRefused) as resent:
+        link.send_identity_update(again)
+    assert resent.value.peer_codes == ("KJ-LOGIC-001",)
+    renamed = updated(record, "転居", 3, address="呉市中央1丁目", name_kanji="佐藤　改")
+    with pytest.raises(PeerRefused) as moved:
+        link.send_identity_update(update("転居", renamed))
+    assert ("KJ-LOGIC-003", "name_kanji") in {(p.code, p.item) for p in moved.value.problems}
+    bad = attrs.evolve(updated(record, "職権修正", 4), my_number="123456789012")
+    with pytest.raises(PeerRefused) as malformed:
+        link.send_identity_update(update("職権修正", bad))
+    assert "KJ-FMT-005" in malformed.value.peer_codes
+    assert network.prefecture.record(KURE, record.resident_code) == record
+
+
+def test_a_cs_may_act_only_for_its_own_municipality(link_to: Callable[[str], CsClient]) -> None:
+    with pytest.raises(PeerRefused) as refused:
+        link_to(KURE).send_identity_update(
+            update("転入", identity_record(1, municipality_code=HIROSHIMA))
+        )
+    assert refused.value.peer_codes == ("KJ-LINK-018",)
+
+
+def test_reconciliation_pages_through_the_peer_copy(
+    link_to: Callable[[str], CsClient], network: SimulatedNetwork
+) -> None:
+    records = [identity_record(n) for n in range(1, 26)]
+    network.prefecture.load(records, last_applied=1)
+    network.prefecture.forget(KURE, records[3].resident_code)
+    network.prefecture.alter(attrs.evolve(records[7], relationship="子"))
+    ours = sorted(records, key=lambda r: r.resident_code)
+    theirs = list(link_to(KURE).reconciliation_records(page_size=4))
+    assert [r.resident_code for r in theirs] == sorted(r.resident_code for r in theirs)
+    found = {(d.kind, d.resident_code, d.items) for d in reconcile(ours, theirs)}
+    assert found == {
+        ("missing_there", records[3].resident_code, ()),
+        ("differing_items", records[7].resident_code, ("relationship",)),
+    }
+
+
+# --- national server, J-LIS and the exchange ---
+
+
+def test_my_numbers_for_births_are_valid_stable_and_distinct(
+    link_to: Callable[[str], CsClient],
+) -> None:
+    link = link_to(KURE)
+    codes = [identity_record(n).resident_code for n in range(100, 110)]
+    numbers = [link.request_my_number(code, f"REQ-{i}") for i, code in enumerate(codes)]
+    assert all(is_valid_my_number(n) for n in numbers) and len(set(numbers)) == len(numbers)
+    assert link.request_my_number(codes[0], "REQ-again") == numbers[0]
+
+
+def test_identity_queries(link_to: Callable[[str], CsClient], network: SimulatedNetwork) -> None:
+    link = link_to(KURE)
+    record = identity_record(1)
+    link.send_identity_update(update("転入", record))
+    assert link.query_identity(QueryByResidentCode(record.resident_code)) == (record,)
+    assert link.query_identity(QueryByMyNumber(record.my_number)) == (record,)
+    by_items = QueryByFourItems(name=record.name_kana, birth_date=record.birth_date)
+    assert link.query_identity(by_items) == (record,)
+    assert link.query_identity(attrs.evolve(by_items, sex="female")) == ()
+
+
+def test_the_national_copy_follows_a_move_between_municipalities(
+    link_to: Callable[[str], CsClient],
+) -> None:
+    kure, hiroshima = link_to(KURE), link_to(HIROSHIMA)
+    in_kure = identity_record(1)
+    kure.send_identity_update(update("転入", in_kure))
+    planned = updated(in_kure, "転出", 2, planned=True)
+    kure.send_identity_update(update("転出", planned))
+    in_hiroshima = updated(
+        in_kure, "転入", 1, municipality_code=HIROSHIMA, address="広島県広島市中区基町10番52号"
+    )
+    hiroshima.send_identity_update(update("転入", in_hiroshima))
+    # The former municipality's 消除 arrives last, as it does after a 転入通知.
+    kure.send_identity_update(update("転出", updated(planned, "転出", 3, planned=False,
+                                                      record_state="deleted")))  # fmt: skip
+    code = QueryByResidentCode(in_kure.resident_code)
+    assert kure.query_identity(code) == (in_hiroshima,)
+    assert hiroshima.query_identity(QueryByMyNumber(in_kure.my_number)) == (in_hiroshima,)
+
+
+def test_a_query_the_search_discipline_forbids_is_not_sent(
+    link_to: Callable[[str], CsClient], audit: list[LinkAudit]
+) -> None:
+    with pytest.raises(AccessDenied) as refused:
+        link_to(KURE).query_identity(QueryByFourItems(name="佐藤", sex="male"))
+    assert refused.value.code == "KJ-ACCESS-002"
+    assert audit == []
+
+
+def test_delivery_info_arrives_unedited(
+    link_to: Callable[[str], CsClient], network: SimulatedNetwork
+) -> None:
+    link = link_to(KURE)
+    notice = DeliveryInfoNotice.build(KURE, "D-0001", '{"送付先郵便番号":"737-0045"}')
+    assert link.send_delivery_info(notice) == NoticeAck("D-0001", "applied")
+    assert link.send_delivery_info(notice).status == "duplicate"
+    assert network.card_management.deliveries() == (notice,)
+    edited = attrs.evolve(notice, delivery_number="D-0002", content='{"送付先郵便番号":"737-0046"}')
+    with pytest.raises(PeerRefused) as refused:
+        link.send_delivery_info(edited)
+    assert refused.value.peer_codes == ("KJ-LINK-023",)
+
+
+def test_card_status_is_recorded_and_answered(link_to: Callable[[str], CsClient]) -> None:
+    link = link_to(KURE)
+    code = identity_record(1).resident_code
+    assert link.card_status(code) is None
+    issued = CardStatusNotice(
+        notice_number="C-1",
+        municipality_code=KURE,
+        resident_code=code,
+        card_kind="my_number_card",
+        status="issued",
+        changed_on=dt.date(2026, 11, 20),
+    )
+    suspended = attrs.evolve(issued, notice_number="C-2", status="suspended")
+    assert link.send_card_status(issued).status == "applied"
+    assert link.send_card_status(suspended).status == "applied"
+    assert link.send_card_status(issued).status == "duplicate"
+    assert link.card_status(code) == suspended
+
+
+def certificate_for(record: IdentityRecord, destination: str) -> MoveOutCertificate:
+    return MoveOutCertificate(
+        certificate_number="M-0001",
+        from_municipality_code=record.municipality_code,
+        destination_municipality_code=destination,
+        destination_address="広島県広島市中区基町10番52号",
+        planned_move_on=dt.date(2026, 12, 1),
+        issued_on=dt.date(2026, 11, 26),
+        resident_code=record.resident_code,
+        my_number=record.my_number,
+        name_kanji=record.name_kanji,
+        name_kana=record.name_kana,
+        birth_date=record.birth_date,
+        sex=record.sex,
+        postal_code=record.postal_code,
+        address=record.address,
+        head_of_household=record.name_kanji,
+        relationship="世帯主",
+        registered_domicile="広島県呉市中央四丁目1番",
+        domicile_head=record.name_kanji,
+    )
+
+
+def test_move_out_certificate_and_move_in_notice_between_municipalities(
+    link_to: Callable[[str], CsClient],
+) -> None:
+    kure, hiroshima, fukuyama = link_to(KURE), link_to(HIROSHIMA), link_to(FUKUYAMA)
+    record = identity_record(1)
+    certificate = certificate_for(record, HIROSHIMA)
+    assert kure.publish_move_out_certificate(certificate).status == "applied"
+    assert kure.publish_move_out_certificate(certificate).status == "duplicate"
+
+    with pytest.raises(PeerRefused) as elsewhere:  # only the destination may read it
+        fukuyama.fetch_move_out_certificate(record.resident_code, FUKUYAMA)
+    assert elsewhere.value.peer_codes == ("KJ-LINK-026",)
+    with pytest.raises(PeerRefused) as posing:  # nor ask in another municipality's name
+        fukuyama.fetch_move_out_certificate(record.resident_code, HIROSHIMA)
+    assert posing.value.peer_codes == ("KJ-LINK-018",)
+    fetched = hiroshima.fetch_move_out_certificate(record.resident_code, HIROSHIMA)
+    assert fetched == certificate
+
+    notice = MoveInNotice(
+        notice_number=f"{HIROSHIMA}-0001",
+        from_municipality_code=HIROSHIMA,
+        to_municipality_code=KURE,
+        resident_code=record.resident_code,
+        name_kanji=record.name_kanji,
+        name_kana=record.name_kana,
+        birth_date=record.birth_date,
+        sex=record.sex,
+        new_postal_code="730-0011",
+        new_address="広島県広島市中区基町10番52号",
+        moved_in_on=dt.date(2026, 12, 1),
+        notified_on=dt.date(2026, 12, 2),
+    )
+    assert hiroshima.send_move_in_notice(notice).status == "applied"
+    assert hiroshima.send_move_in_notice(notice).status == "duplicate"
+    assert kure.pending_move_in_notices() == (notice,)
+    assert kure.pending_move_in_notices() == (notice,)  # kept until acknowledged
+    assert kure.acknowledge_move_in_notice(notice.notice_number).status == "applied"
+    assert kure.acknowledge_move_in_notice(notice.notice_number).status == "duplicate"
+    assert kure.pending_move_in_notices() == ()
+    with pytest.raises(PeerRefused):  # the certificate was withdrawn once used
+        hiroshima.fetch_move_out_certificate(record.resident_code, HIROSHIMA)
+
+
+# --- an unauthenticated peer receives nothing ---
+
+
+def test_a_forged_message_gets_no_reply(
+    network: SimulatedNetwork,
+    addresses: dict[str, tuple[str, int]],
+    clock: SettableClock,
+    audit: list[LinkAudit],
+) -> None:
+    impostor = Party.generate(municipality_party_id(KURE))  # right id, wrong keys
+    keys = network.peer_parties[PREFECTURE_ID].public_keys
+    endpoint = Endpoint(impostor, TrustStore({PREFECTURE_ID: keys}), clock)
+    forged, _ = endpoint.seal(PREFECTURE_ID, encode_message(update("転入", identity_record(1))))
+
+    assert raw_exchange(addresses[PREFECTURE_ID], forged) == b""
+    assert network.prefecture.last_applied(KURE) == 0
+    (event,) = audit
+    assert (event.outcome, event.code, event.authenticated) == ("dropped", "KJ-LINK-002", False)
+    assert event.sender_id == municipality_party_id(KURE)  # what it claimed, marked unproven
+
+
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        (b"", "KJ-LINK-008"),
+        (b"GET / HTTP/1.1\r\n\r\n", "KJ-LINK-008"),
+        (b"KJE1" + bytes(200), "KJ-LINK-008"),
+    ],
+)
+def test_garbage_gets_no_reply(
+    network: SimulatedNetwork,
+    addresses: dict[str, tuple[str, int]],
+    audit: list[LinkAudit],
+    payload: bytes,
+    code: str,
+) -> None:
+    assert raw_exchange(addresses[PREFECTURE_ID], payload) == b""
+    assert [(e.outcome, e.code) for e in audit] == [("dropped", code)]
+
+
+def test_an_oversized_frame_is_cut_off(
+    addresses: dict[str, tuple[str, int]], audit: list[LinkAudit]
+) -> None:
+    with socket.create_connection(addresses[PREFECTURE_ID], timeout=2) as sock:
+        sock.sendall(struct.pack(">I", 2**31))
+        assert sock.recv(16) == b""
+    assert [(e.outcome, e.code) for e in audit] == [("dropped", "KJ-LINK-013")]
+
+
+def test_a_replayed_envelope_gets_no_reply(
+    network: SimulatedNetwork,
+    addresses: dict[str, tuple[str, int]],
+    clock: SettableClock,
+    audit: list[LinkAudit],
+) -> None:
+    endpoint = network.endpoint(KURE)
+    sealed, _ = endpoint.seal(PREFECTURE_ID, encode_message(update("転入", identity_record(1))))
+    first = raw_exchange(addresses[PREFECTURE_ID], sealed)
+    assert endpoint.open(first).sender_id == PREFECTURE_ID
+    assert raw_exchange(addresses[PREFECTURE_ID], sealed) == b""
+    assert [(e.outcome, e.code) for e in audit] == [("accepted", None), ("dropped", "KJ-LINK-003")]
+    clock.advance(seconds=600)
+    assert raw_exchange(addresses[PREFECTURE_ID], sealed) == b""
+    assert audit[-1].code == "KJ-LINK-005"
+    assert network.prefecture.applied_count == 1
+
+
+def test_a_client_the_peer_does_not_know_hears_nothing(
+    network: SimulatedNetwork, addresses: dict[str, tuple[str, int]], clock: SettableClock
+) -> None:
+    outsider = Party.generate("cs-999999")
+    trust = TrustStore({pid: p.public_keys for pid, p in network.peer_parties.items()})
+    transport = TcpTransport(*addresses[PREFECTURE_ID], timeout=2)
+    route = Route(PREFECTURE_ID, transport)
+    client = CsClient(
+        Endpoint(outsider, trust, clock),
+        KURE,
+        prefecture=route,
+        national=route,
+        card_management=route,
+        exchange=route,
+        retries=0,
+    )
+    with pytest.raises(LinkError) as silence:
+        client.send_identity_update(update("転入", identity_record(1)))
+    assert silence.value.code == "KJ-LINK-016"
+    transport.close()
+
+
+class _Relay:
+    """A man in the middle on the client's side of the wire."""
+
+    def __init__(self, inner: TcpTransport, rewrite: Callable[[bytes, bytes], bytes]):
+        self.inner = inner
+        self.rewrite = rewrite
+
+    def exchange(self, frame: bytes) -> bytes:
+        return self.rewrite(frame, self.inner.exchange(frame))
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _client_through(network: SimulatedNetwork, transport: Transport) -> CsClient:
+    route = Route(PREFECTURE_ID, transport)
+    return CsClient(
+        network.endpoint(KURE),
+        KURE,
+        prefecture=route,
+        national=route,
+        card_management=route,
+        exchange=route,
+        retries=0,
+    )
+
+
+def test_the_client_authenticates_the_reply(
+    network: SimulatedNetwork, addresses: dict[str, tuple[str, int]], clock: SettableClock
+) -> None:
+    """A reply sealed by someone holding the prefecture's id but not its keys is refused."""
+    impostor = Party.generate(PREFECTURE_ID)
+    kure = municipality_party_id(KURE)
+    forger = Endpoint(impostor, TrustStore({kure: network.municipalities[KURE].public_keys}), clock)
+
+    def forge(request: bytes, _: bytes) -> bytes:
+        lie = bind_reply(parse(request).nonce, UpdateAck(KURE, 1, "applied"))
+        return forger.seal(kure, lie)[0]
+
+    client = _client_through(network, _Relay(TcpTransport(*addresses[PREFECTURE_ID]), forge))
+    with pytest.raises(LinkError) as refused:
+        client.send_identity_update(update("転入", identity_record(1)))
+    assert refused.value.code == "KJ-LINK-002"
+    client.close()
+
+
+def test_a_genuine_reply_to_another_request_is_refused(
+    network: SimulatedNetwork, addresses: dict[str, tuple[str, int]]
+) -> None:
+    """Fresh, signed by the prefecture, addressed to us, but answering something else."""
+    held: list[bytes] = []
+
+    def swap(request: bytes, reply: bytes) -> bytes:
+        if not held:
+            held.append(reply)
+            raise LinkError("KJ-LINK-010")  # the first answer is withheld ...
+        return held.pop()  # ... and handed over as the answer to the second request
+
+    client = _client_through(network, _Relay(TcpTransport(*addresses[PREFECTURE_ID]), swap))
+    with pytest.raises(LinkError):
+        client.send_identity_update(update("転入", identity_record(1)))
+    with pytest.raises(LinkError) as refused:
+        client.send_identity_update(update("転入", identity_record(2, update_sequence=2)))
+    assert refused.value.code == "KJ-LINK-017"
+    client.close()
+
+
+# --- failures of the transport ---
+
+
+def _slow_server(network: SimulatedNetwork, clock: SettableClock, delay: float) -> EnvelopeServer:
+    real = network.servers[PREFECTURE_ID]
+
+    def slow(sender: str, message: Message) -> Message:
+        time.sleep(delay)
+        return network.prefecture.handle(sender, message)
+
+    return EnvelopeServer(real.endpoint, slow)
+
+
+def _client_to(
+    network: SimulatedNetwork,
+    address: tuple[str, int],
+    *,
+    timeout: float = 2.0,
+    connect_timeout: float = 2.0,
+) -> CsClient:
+    transport = TcpTransport(*address, timeout=timeout, connect_timeout=connect_timeout)
+    return _client_through(network, transport)
+
+
+def test_an_unreachable_peer(network: SimulatedNetwork) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        address = probe.getsockname()
+    client = _client_to(network, address, connect_timeout=1)
+    with pytest.raises(LinkError) as unreachable:
+        client.send_identity_update(update("転入", identity_record(1)))
+    assert unreachable.value.code == "KJ-LINK-009"
+
+
+def test_a_peer_too_slow_to_answer_times_out(
+    network: SimulatedNetwork, clock: SettableClock
+) -> None:
+    with TcpServer(_slow_server(network, clock, delay=0.5)) as server:
+        client = _client_to(network, server.address, timeout=0.1)
+        with pytest.raises(LinkError) as late:
+            client.send_identity_update(update("転入", identity_record(1)))
+        assert late.value.code == "KJ-LINK-010"
+        client.close()
+
+
+def test_the_client_reconnects_after_the_peer_restarts(network: SimulatedNetwork) -> None:
+    server = TcpServer(network.servers[PREFECTURE_ID]).start()
+    host, port = server.address
+    client = _client_to(network, (host, port), timeout=2)
+    client.send_identity_update(update("転入", identity_record(1)))
+    server.stop()
+    with pytest.raises(LinkError) as down:
+        client.send_identity_update(update("転入", identity_record(2, update_sequence=2)))
+    assert down.value.code == "KJ-LINK-009"
+    restarted = TcpServer(network.servers[PREFECTURE_ID], host, port).start()
+    try:
+        ack = client.send_identity_update(update("転入", identity_record(2, update_sequence=2)))
+        assert ack.status == "applied"
+    finally:
+        client.close()
+        restarted.stop()
+
+
+def test_concurrent_workers_of_one_cs_do_not_refuse_each_other(
+    network: SimulatedNetwork, addresses: dict[str, tuple[str, int]]
+) -> None:
+    errors: list[BaseException] = []
+    records = [identity_record(n) for n in range(1, 41)]
+    network.prefecture.load(records)
+
+    def worker(chunk: list[IdentityRecord]) -> None:
+        link = network.tcp_link(KURE)
+        try:
+            for record in chunk:
+                found = link.query_identity(QueryByResidentCode(record.resident_code))
+                assert found == (record,) and not check_identity_record(found[0])
+        except BaseException as error:  # collected for the main thread
+            errors.append(error)
+        finally:
+            link.close()
+
+    threads = [threading.Thread(target=worker, args=(records[i::4],)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
