@@ -30,7 +30,10 @@ Sex = Literal["male", "female", "unknown", "not_applicable"]
 
 # ISO 5218: 0 not known, 1 male, 2 female, 9 not applicable.
 _SEX_BY_ISO5218: dict[bytes, Sex] = {
-    b"0": "unknown", b"1": "male", b"2": "female", b"9": "not_applicable",
+    b"0": "unknown",
+    b"1": "male",
+    b"2": "female",
+    b"9": "not_applicable",
 }
 _ISO5218_BY_SEX: dict[Sex, bytes] = {v: k for k, v in _SEX_BY_ISO5218.items()}
 
@@ -121,7 +124,7 @@ def read_header(data: bytes, offset: int = 0) -> TLVHeader:
             raise _malformed()
         if pos + count > end:
             raise _malformed()
-        length = int.from_bytes(data[pos:pos + count], "big")
+        length = int.from_bytes(data[pos : pos + count], "big")
         pos += count
     return TLVHeader(
         tag=tag,
@@ -303,20 +306,22 @@ def encode_my_number(my_number: str) -> bytes:
 def encode_basic_four(identity: CardIdentity, header: bytes = bytes(8)) -> bytes:
     """EF 0002 as the card writes it. The DF21 header's meaning is not public; we never read it."""
     birth = identity.birth_date
-    items = b"".join((
-        encode_tlv(TAG_HEADER, header),
-        encode_tlv(TAG_NAME, identity.name.encode("utf-8")),
-        encode_tlv(TAG_ADDRESS, identity.address.encode("utf-8")),
-        encode_tlv(TAG_BIRTH_DATE, f"{birth.year:04d}{birth.month:02d}{birth.day:02d}".encode()),
-        encode_tlv(TAG_SEX, _ISO5218_BY_SEX[identity.sex]),
-    ))
+    items = b"".join(
+        (
+            encode_tlv(TAG_HEADER, header),
+            encode_tlv(TAG_NAME, identity.name.encode("utf-8")),
+            encode_tlv(TAG_ADDRESS, identity.address.encode("utf-8")),
+            encode_tlv(
+                TAG_BIRTH_DATE, f"{birth.year:04d}{birth.month:02d}{birth.day:02d}".encode()
+            ),
+            encode_tlv(TAG_SEX, _ISO5218_BY_SEX[identity.sex]),
+        )
+    )
     return encode_tlv(TAG_BASIC_FOUR, items)
 
 
 def check_pin_format(pin: object) -> str:
     """The PIN if it is exactly four ASCII digits (券面事項入力補助用暗証番号)."""
-    if not isinstance(pin, str) or len(pin) != PIN_LENGTH or not (
-        pin.isascii() and pin.isdigit()
-    ):
+    if not isinstance(pin, str) or len(pin) != PIN_LENGTH or not (pin.isascii() and pin.isdigit()):
         raise FormatError(problem("KJ-CARD-007", "pin"))
     return pin

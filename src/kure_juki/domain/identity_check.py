@@ -180,11 +180,13 @@ def compare_card_to_register(
         raise FormatError(problem("KJ-FMT-003", "my_number"))
     else:
         number_check = _equal_check("my_number", my_number == card.my_number)
-    return IdentityCheckResult(items=(
-        # The card prints the name in one string, family name first.
-        _text_check("name", card.name, family + given),
-        _text_check("address", card.address, address),
-        _equal_check("birth_date", birth_date == card.birth_date),
-        _equal_check("sex", sex == card.sex),
-        number_check,
-    ))
+    return IdentityCheckResult(
+        items=(
+            # The card prints the name in one string, family name first.
+            _text_check("name", card.name, family + given),
+            _text_check("address", card.address, address),
+            _equal_check("birth_date", birth_date == card.birth_date),
+            _equal_check("sex", sex == card.sex),
+            number_check,
+        )
+    )

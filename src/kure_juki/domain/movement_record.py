@@ -42,11 +42,13 @@ def split_secrets(data: dict[str, Any], root: str) -> tuple[dict[str, Any], dict
     secrets: dict[str, str] = {}
 
     def walk(value: Any, path: str) -> Any:
+        # Only containers are walked: scalars are copied as they are (the hot path of large
+        # before-images).
         if isinstance(value, dict):
             out: dict[str, Any] = {}
             for k, v in value.items():
-                sub = f"{path}.{k}"
                 if k in _SECRET_KEYS and v is not None:
+                    sub = f"{path}.{k}"
                     if isinstance(v, list | tuple):
                         for i, item in enumerate(v):
                             secrets[f"{sub}[{i}]"] = item
@@ -54,14 +56,18 @@ def split_secrets(data: dict[str, Any], root: str) -> tuple[dict[str, Any], dict
                     else:
                         secrets[sub] = v
                         out[k] = None
+                elif isinstance(v, dict | list | tuple):
+                    out[k] = walk(v, f"{path}.{k}")
                 else:
-                    out[k] = walk(v, sub)
+                    out[k] = v
             return out
-        if isinstance(value, list | tuple):
-            return [walk(v, f"{path}[{i}]") for i, v in enumerate(value)]
-        return value
+        return [
+            walk(v, f"{path}[{i}]") if isinstance(v, dict | list | tuple) else v
+            for i, v in enumerate(value)
+        ]
 
-    return walk(data, root), secrets
+    cleaned: dict[str, Any] = walk(data, root)
+    return cleaned, secrets
 
 
 def join_secrets(data: dict[str, Any], root: str, secrets: dict[str, str]) -> dict[str, Any]:

@@ -58,8 +58,9 @@ ALL_ITEMS = frozenset(
         "former_resident_codes",
     }
 )
-# Items that never appear in a list view (一覧画面・一覧帳票), whatever the policy says.
-LIST_FORBIDDEN = frozenset({"my_number"})
+# Items that never appear in a list view (一覧画面・一覧帳票), whatever the policy says (the
+# movement history is shown with a single record only).
+LIST_FORBIDDEN = frozenset({"my_number", "history"})
 # Items that never leave in a copy of the file (export), whatever the policy says.
 EXPORT_FORBIDDEN = frozenset({"my_number", "history"})
 # Items always shown: a view must say whose record it is.

@@ -18,9 +18,11 @@ _conv.register_structure_hook(dt.date, lambda v, _: dt.date.fromisoformat(v))
 def plain(value: Any) -> Any:
     """JSON's own shapes: tuples become lists (as they come back from any JSON store)."""
     if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
+        return {
+            k: plain(v) if isinstance(v, dict | list | tuple) else v for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
+        return [plain(v) if isinstance(v, dict | list | tuple) else v for v in value]
     return value
 
 

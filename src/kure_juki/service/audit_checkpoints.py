@@ -1,14 +1,18 @@
-"""Keeping the audit log (操作ログ) honest: signed checkpoints, full verification, and entries
-that never carry a My Number.
+"""Keeping the audit log (操作ログ) honest: a signed head, signed checkpoints, full verification,
+and entries that never carry a My Number.
 
 The chain (BLAKE2b, :mod:`kure_juki.domain.audit`) shows an entry changed, removed, inserted or
-reordered — unless whoever edits also recomputes every later hash. Checkpoints close that gap:
-every N entries (policy ``audit_checkpoint_every``) and on demand, the municipality's Ed25519
-key signs the sequence number and hash of the last entry, linked to the previous checkpoint.
-A rewritten chain no longer matches a signature; a tail cut below a checkpoint leaves a
-checkpoint pointing past the end. Entries after the last checkpoint are covered by the chain
-and by the movement history (each movement has its audit entry); an integrator who keeps the
-checkpoints it asks for outside the database (``anchors``) covers them completely.
+reordered — unless whoever edits also recomputes every later hash, which needs no secret. The
+municipality's Ed25519 key (:class:`~kure_juki.service.signing_keys.SigningKeys`) closes that:
+
+* the *head*: with every append, the key signs the sequence number and hash of the last
+  entry. An entry forged at the end, a rewritten chain or a cut tail no longer matches it.
+* *checkpoints*: every N entries (policy ``audit_checkpoint_every``) and on demand, a signed
+  (seq, hash) kept for good and linked to the previous checkpoint, so that even a database
+  rolled back whole to an older head keeps the proof of what was logged up to each of them.
+* *anchors*: checkpoints the integrator keeps outside the database, checked on request.
+
+Verification also checks that every movement of the history has its audit entry.
 """
 
 from __future__ import annotations
@@ -22,16 +26,16 @@ from typing import Any
 import attrs
 import nacl.encoding
 import nacl.exceptions
-import nacl.signing
 
 from kure_juki.domain import audit as audit_chain
 from kure_juki.domain.audit import AuditEntry
-from kure_juki.ports.storage import UnitOfWork
+from kure_juki.ports.storage import Store, UnitOfWork
 from kure_juki.service.signing_keys import SigningKeys
 
 KIND = "audit_checkpoint"  # document kind in the storage port, key = zero-padded seq
+HEAD_KIND = "audit_head"  # one document, key HEAD_KEY: the signed end of the log
 HEAD_KEY = "head"
-HEAD_KIND = "audit_checkpoint_head"
+GAP_KIND = "audit_gap"  # appends (or a cut) made without the keys, found at the next append
 
 # Anything shaped like a My Number (12 digits, separators allowed, full-width digits too).
 _MY_NUMBER = re.compile(r"(?<!\d)\d{4}[ -]?\d{4}[ -]?\d{4}(?!\d)")
@@ -58,8 +62,26 @@ def _canonical(body: dict[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def _signed_body(cp: dict[str, Any]) -> dict[str, Any]:
-    return {k: cp[k] for k in ("seq", "hash", "at", "key_id", "prev", "trigger")}
+def _sign(keys: SigningKeys, body: dict[str, Any]) -> dict[str, Any]:
+    signed = {**body, "key_id": keys.current_id}
+    signature = keys.current.sign(_canonical(signed)).signature
+    return {**signed, "signature": nacl.encoding.Base64Encoder.encode(signature).decode("ascii")}
+
+
+def _signature_ok(doc: dict[str, Any], keys: SigningKeys) -> bool:
+    verify = keys.public_keys().get(doc.get("key_id", ""))
+    if verify is None or not isinstance(doc.get("signature"), str):
+        return False
+    body = {k: v for k, v in doc.items() if k != "signature"}
+    try:
+        raw = nacl.encoding.Base64Encoder.decode(doc["signature"].encode("ascii"))
+        # Lenient base64 lets the last character change; re-encode and compare.
+        if nacl.encoding.Base64Encoder.encode(raw).decode("ascii") != doc["signature"]:
+            return False
+        verify.verify(_canonical(body), raw)
+    except (nacl.exceptions.BadSignatureError, ValueError, TypeError):
+        return False
+    return True
 
 
 def checkpoint_digest(cp: dict[str, Any]) -> str:
@@ -67,44 +89,75 @@ def checkpoint_digest(cp: dict[str, Any]) -> str:
     return hashlib.blake2b(_canonical(cp), digest_size=32).hexdigest()
 
 
-def make_checkpoint(
-    uow: UnitOfWork, keys: SigningKeys, entry: AuditEntry, at: str, trigger: str
+def _checkpoint(
+    uow: UnitOfWork, keys: SigningKeys, entry: AuditEntry, at: str, trigger: str, prev: str
 ) -> dict[str, Any]:
-    """Sign (seq, hash) of *entry* and store the checkpoint in *uow* (it commits with it)."""
-    head = uow.documents.get(HEAD_KIND, HEAD_KEY)
-    prev = head["digest"] if head else audit_chain.GENESIS
-    if head and head["seq"] == entry.seq:  # already signed at this entry
-        existing = uow.documents.get(KIND, f"{entry.seq:012d}")
-        if existing is not None:
-            return existing
-    body = {
-        "seq": entry.seq,
-        "hash": entry.hash,
-        "at": at,
-        "key_id": keys.current_id,
-        "prev": prev,
-        "trigger": trigger,
-    }
-    signature = keys.current.sign(_canonical(body)).signature
-    cp = {**body, "signature": nacl.encoding.Base64Encoder.encode(signature).decode("ascii")}
+    existing = uow.documents.get(KIND, f"{entry.seq:012d}")
+    if existing is not None:  # already signed at this entry
+        return existing
+    cp = _sign(
+        keys, {"seq": entry.seq, "hash": entry.hash, "at": at, "prev": prev, "trigger": trigger}
+    )
     uow.documents.put(KIND, f"{entry.seq:012d}", cp)
-    uow.documents.put(HEAD_KIND, HEAD_KEY, {"seq": entry.seq, "digest": checkpoint_digest(cp)})
     return cp
 
 
-def _signature_ok(cp: dict[str, Any], keys: SigningKeys) -> bool:
-    verify = keys.public_keys().get(cp.get("key_id", ""))
-    if verify is None:
-        return False
-    try:
-        raw = nacl.encoding.Base64Encoder.decode(cp["signature"].encode("ascii"))
-        # Lenient base64 lets the last character change; re-encode and compare.
-        if nacl.encoding.Base64Encoder.encode(raw).decode("ascii") != cp["signature"]:
-            return False
-        verify.verify(_canonical(_signed_body(cp)), raw)
-    except (nacl.exceptions.BadSignatureError, ValueError, KeyError, TypeError):
-        return False
-    return True
+def _head(uow: UnitOfWork) -> dict[str, Any]:
+    found = uow.documents.get(HEAD_KIND, HEAD_KEY)
+    return found or {
+        "seq": 0,
+        "hash": audit_chain.GENESIS,
+        "checkpoint_seq": None,
+        "checkpoint_digest": audit_chain.GENESIS,
+        "gaps": 0,
+    }
+
+
+def _put_head(uow: UnitOfWork, keys: SigningKeys, entry: AuditEntry, head: dict[str, Any]) -> None:
+    body = {
+        "seq": entry.seq,
+        "hash": entry.hash,
+        "checkpoint_seq": head["checkpoint_seq"],
+        "checkpoint_digest": head["checkpoint_digest"],
+        "gaps": head.get("gaps", 0),
+    }
+    uow.documents.put(HEAD_KIND, HEAD_KEY, _sign(keys, body))
+
+
+def after_append(uow: UnitOfWork, keys: SigningKeys, entry: AuditEntry, every: int) -> None:
+    """Sign the new end of the log; every *every* entries, a checkpoint too (same unit).
+
+    When the entry before this one is not the one last signed, something appended to the log
+    (or cut it back) without the keys since: a signed gap record says so for good.
+    """
+    head = dict(_head(uow))
+    if head["seq"] != entry.seq - 1 or head["hash"] != entry.prev_hash:
+        head["gaps"] = head.get("gaps", 0) + 1
+        gap = {"signed_seq": head["seq"], "signed_hash": head["hash"], "resumed_at": entry.seq}
+        uow.documents.put(GAP_KIND, f"{entry.seq:012d}", _sign(keys, gap))
+    if every > 0 and entry.seq % every == 0:
+        cp = _checkpoint(uow, keys, entry, entry.at, "periodic", head["checkpoint_digest"])
+        head["checkpoint_seq"], head["checkpoint_digest"] = entry.seq, checkpoint_digest(cp)
+    _put_head(uow, keys, entry, head)
+
+
+def make_checkpoint(
+    uow: UnitOfWork, keys: SigningKeys, entry: AuditEntry, at: str, trigger: str
+) -> dict[str, Any]:
+    """A checkpoint at *entry* (the last one) now, stored in *uow*; returns it."""
+    head = dict(_head(uow))
+    if head["checkpoint_seq"] == entry.seq:
+        found = uow.documents.get(KIND, f"{entry.seq:012d}")
+        if found is not None:
+            return found
+    if head["seq"] != entry.seq or head["hash"] != entry.hash:  # signing over a foreign tail
+        head["gaps"] = head.get("gaps", 0) + 1
+        gap = {"signed_seq": head["seq"], "signed_hash": head["hash"], "resumed_at": entry.seq + 1}
+        uow.documents.put(GAP_KIND, f"{entry.seq + 1:012d}", _sign(keys, gap))
+    cp = _checkpoint(uow, keys, entry, at, trigger, head["checkpoint_digest"])
+    head["checkpoint_seq"], head["checkpoint_digest"] = entry.seq, checkpoint_digest(cp)
+    _put_head(uow, keys, entry, head)
+    return cp
 
 
 @attrs.frozen
@@ -112,10 +165,12 @@ class AuditReport:  # 操作ログの検証結果
     ok: bool
     entries: int  # entries read
     first_bad_seq: int | None = None  # first entry the chain rejects
-    reason: str | None = None  # "sequence", "link" or "hash" (the chain), else a problem below
+    reason: str | None = None  # "sequence", "link" or "hash" (the chain), else the first problem
     checkpoints: int = 0  # signed checkpoints verified
     last_checkpoint_seq: int | None = None
-    unanchored: int = 0  # entries after the last checkpoint (covered by the chain only)
+    # (first, last) of entries appended without the keys and signed over by a later append
+    # (the command-line bulk import does this): covered by the chain only.
+    unsigned: tuple[tuple[int, int], ...] = ()
     problems: tuple[str, ...] = ()  # every finding, one line each (no personal data)
 
     def __bool__(self) -> bool:
@@ -125,11 +180,19 @@ class AuditReport:  # 操作ログの検証結果
 def verify(
     uow: UnitOfWork, keys: SigningKeys, anchors: Iterable[dict[str, Any]] = ()
 ) -> AuditReport:
-    """The chain, every checkpoint, the external *anchors* and the movement history."""
-    checkpoints = list(uow.documents.iter_kind(KIND))
-    wanted = {int(cp["seq"]) for cp in checkpoints} | {int(a["seq"]) for a in anchors}
+    """The chain, the signed head, every checkpoint, the external *anchors* and the movement
+    history, read in one unit of work."""
+    anchors = list(anchors)
+    checkpoints = sorted(uow.documents.iter_kind(KIND), key=lambda c: int(c["seq"]))
+    gaps = list(uow.documents.iter_kind(GAP_KIND))
+    wanted = (
+        {int(cp["seq"]) for cp in checkpoints}
+        | {int(a["seq"]) for a in anchors}
+        | {int(g["signed_seq"]) for g in gaps}
+    )
     hashes: dict[int, str] = {}
     audited_movements: set[int] = set()
+    last: list[AuditEntry] = []
 
     def tap(entries: Iterator[AuditEntry]) -> Iterator[AuditEntry]:
         for e in entries:
@@ -138,6 +201,7 @@ def verify(
             mid = e.detail.get("movement_id") if isinstance(e.detail, dict) else None
             if isinstance(mid, int) and e.outcome == "ok":
                 audited_movements.add(mid)
+            last[:] = [e]
             yield e
 
     stream = tap(uow.audit.iter_all())
@@ -147,10 +211,23 @@ def verify(
     if not chain.ok:
         problems.append(f"chain broken at entry {chain.first_bad_seq} ({chain.reason})")
 
+    head = uow.documents.get(HEAD_KIND, HEAD_KEY)
+    end = last[0] if last else None
+    if head is None:
+        if end is not None:
+            problems.append("signed head missing")
+    elif not _signature_ok(head, keys):
+        problems.append("signed head: signature invalid or key unknown")
+    elif end is None or head["seq"] != end.seq or head["hash"] != end.hash:
+        problems.append(
+            "the end of the log differs from the signed head "
+            "(entries appended, removed or rewritten behind the library)"
+        )
+
     prev = audit_chain.GENESIS
     verified = 0
     last_seq: int | None = None
-    for cp in sorted(checkpoints, key=lambda c: int(c["seq"])):
+    for cp in checkpoints:
         seq = int(cp["seq"])
         if not _signature_ok(cp, keys):
             problems.append(f"checkpoint {seq}: signature invalid or key unknown")
@@ -164,11 +241,29 @@ def verify(
             verified += 1
         prev = checkpoint_digest(cp)
         last_seq = seq
-    head = uow.documents.get(HEAD_KIND, HEAD_KEY)
-    if head is not None and (head["seq"] != last_seq or head["digest"] != prev):
-        problems.append("checkpoint head does not match the last checkpoint (one was removed)")
-    if head is None and checkpoints:
-        problems.append("checkpoint head missing")
+    if (
+        head is not None
+        and _signature_ok(head, keys)
+        and (head.get("checkpoint_seq") != last_seq or head.get("checkpoint_digest", prev) != prev)
+    ):
+        problems.append("the last checkpoint differs from the one the head names (removed?)")
+
+    unsigned: list[tuple[int, int]] = []
+    for g in gaps:
+        signed, resumed = int(g["signed_seq"]), int(g["resumed_at"])
+        if not _signature_ok(g, keys):
+            problems.append(f"gap record at {resumed}: signature invalid or key unknown")
+        elif signed >= resumed:
+            problems.append(
+                f"the log was cut back from entry {signed} and continued at {resumed} "
+                "(entries removed behind the library)"
+            )
+        elif signed and hashes.get(signed) != g["signed_hash"]:
+            problems.append(f"entry {signed} differs from the one signed before {resumed}")
+        else:
+            unsigned.append((signed + 1, resumed - 1))
+    if head is not None and _signature_ok(head, keys) and head.get("gaps", 0) != len(gaps):
+        problems.append("a gap record was removed")
 
     for a in anchors:
         seq = int(a["seq"])
@@ -181,10 +276,7 @@ def verify(
         m.movement_id for m in uow.movements.iter_all() if m.movement_id not in audited_movements
     ]
     if missing:
-        problems.append(
-            f"{len(missing)} movements without their audit entry "
-            f"(first {missing[0]}): entries were removed"
-        )
+        problems.append(f"{len(missing)} movements without their audit entry (first {missing[0]})")
 
     return AuditReport(
         ok=not problems,
@@ -193,6 +285,24 @@ def verify(
         reason=chain.reason if not chain.ok else (problems[0] if problems else None),
         checkpoints=verified,
         last_checkpoint_seq=last_seq,
-        unanchored=max(0, count - (last_seq or 0)),
+        unsigned=tuple(sorted(unsigned)),
         problems=tuple(problems),
     )
+
+
+def checkpoint_store(
+    store: Store, keys: SigningKeys, at: str, trigger: str = "on_demand"
+) -> dict[str, Any] | None:
+    """Sign the current end of *store*'s log as a checkpoint (None when the log is empty).
+
+    For code that appends audit entries without a :class:`~kure_juki.service.registry.Registry`
+    (the bulk import and export of the SQL adapter, run from the command line): call it right
+    after, with the municipality's keys, or ``verify_audit_log`` reports the unsigned tail.
+    """
+    with store.unit_of_work() as uow:
+        last = uow.audit.last()
+        if last is None:
+            return None
+        cp = make_checkpoint(uow, keys, last, at, trigger)
+        uow.commit()
+    return cp

@@ -23,6 +23,7 @@ from kure_juki.domain.parsing import unstructure_notification
 from kure_juki.domain.policy import Policy
 from kure_juki.logs import get_logger
 from kure_juki.ports.clock import JST, Clock, system_clock, today_in_japan
+from kure_juki.ports.cs_link import CsLink
 from kure_juki.ports.numbering import NumberingService
 from kure_juki.ports.storage import Store, UnitOfWork
 from kure_juki.service import audit_checkpoints as checkpoints
@@ -72,7 +73,9 @@ class Registry:
         code_pool_low: int = 100,
         code_pool_batch: int = 1000,
         signing_keys: SigningKeys | str | None = None,
+        cs_link: CsLink | None = None,
     ) -> None:
+        self.cs_link = cs_link  # 市町村CS; None: no CS, nothing is enqueued for it
         if not is_valid_local_gov_code(municipality_code):
             raise FormatError(problem("KJ-FMT-007", "municipality_code"))
         from kure_juki.adapters.memory.numbering import SimulatedNumbering
@@ -105,8 +108,8 @@ class Registry:
     def append_audit(self, uow: UnitOfWork, **fields: Any) -> audit_chain.AuditEntry:
         """Append a chained entry inside *uow* (it commits with the change it records).
 
-        Caller-supplied ids are scrubbed of anything shaped like a My Number; every
-        ``audit_checkpoint_every`` entries a signed checkpoint is stored in the same unit.
+        Caller-supplied ids are scrubbed of anything shaped like a My Number; the new end of
+        the log is signed, and every ``audit_checkpoint_every`` entries a checkpoint is kept.
         """
         last = uow.audit.last()
         entry = audit_chain.AuditEntry(
@@ -127,9 +130,7 @@ class Registry:
             raise TypeError(f"unknown audit fields: {sorted(fields)}")
         sealed = audit_chain.seal(entry, last.hash if last else audit_chain.GENESIS)
         uow.audit.append(sealed)
-        every = self.policy.audit_checkpoint_every
-        if every > 0 and sealed.seq % every == 0:
-            checkpoints.make_checkpoint(uow, self.signing_keys, sealed, sealed.at, "periodic")
+        checkpoints.after_append(uow, self.signing_keys, sealed, self.policy.audit_checkpoint_every)
         return sealed
 
     def audit_now(self, **fields: Any) -> None:
@@ -266,6 +267,11 @@ class Registry:
             outcome = engine.apply(n, view, ctx, alloc)
             before = images(uow, outcome)
             store_outcome(uow, outcome)
+            from kure_juki.service.cs_sync import enqueue_for_movement  # CS outbox, same unit
+
+            enqueue_for_movement(
+                uow, self, n, outcome, before, operator_id=operator_id, terminal_id=terminal_id
+            )
             warnings += outcome.warnings
             record = self._record(
                 uow,
@@ -438,6 +444,19 @@ class Registry:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def verify_certificate(self, content: bytes) -> bool:
+        """Offline check of an issued certificate's signature with this municipality's keys:
+        any change to any byte of the issued file makes it False."""
+        from kure_juki.service.registry_certificates import verify_certificate
+
+        return verify_certificate(self, content)
+
+    def abolish_seals_of_deleted(self) -> list[str]:
+        """Batch: abolish the 印鑑登録 of every resident whose record was deleted (消除)."""
+        from kure_juki.service.registry_certificates import abolish_seals_of_deleted
+
+        return abolish_seals_of_deleted(self)
+
 
 def store_outcome(uow: UnitOfWork, outcome: Outcome) -> None:
     """Put a movement's records; whatever steps the movement took (planned, then deleted),
@@ -462,10 +481,17 @@ def open_registry(
     policy: Policy | Mapping[str, Any] | str | None = None,
     numbering: NumberingService | None = None,
     signing_keys: SigningKeys | str | None = None,
+    cs_link: CsLink | None = None,
     **store_options: Any,
 ) -> Registry:
     """Open the register at *url* (``memory://``, ``sqlite:///…``, ``postgresql+psycopg://…``)."""
     store = open_store(url, **store_options)
     return Registry(
-        store, municipality_code=municipality_code, clock=clock, policy=policy, numbering=numbering
+        store,
+        municipality_code=municipality_code,
+        clock=clock,
+        policy=policy,
+        numbering=numbering,
+        signing_keys=signing_keys,
+        cs_link=cs_link,
     )

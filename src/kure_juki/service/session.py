@@ -12,6 +12,7 @@ from typing import Any
 
 import attrs
 
+from kure_juki.domain.blocks import touched_ids
 from kure_juki.domain.errors import (
     AccessDenied,
     ConflictError,
@@ -27,8 +28,13 @@ from kure_juki.domain.wareki import parse_wareki
 from kure_juki.logs import get_logger
 from kure_juki.service.passwords import hash_password
 from kure_juki.service.receipt import Receipt
-from kure_juki.service.session_base import SessionBase
+from kure_juki.service.session_access import AccessOps
+from kure_juki.service.session_base import SessionBase, check_movement, warnings_view
 from kure_juki.service.session_card import CardOps
+from kure_juki.service.session_certificates import CertificateOps
+from kure_juki.service.session_cs import CsOps
+from kure_juki.service.session_foreign import ForeignOps
+from kure_juki.service.session_seals import SealOps
 from kure_juki.service.views import full_view, history_view, project
 
 log = get_logger()
@@ -50,7 +56,7 @@ SEARCH_KEYS = frozenset(
 )
 
 
-class Session(CardOps, SessionBase):
+class Session(AccessOps, CertificateOps, SealOps, CardOps, CsOps, ForeignOps, SessionBase):
     """A logged-in operator at a terminal, working for one purpose (事務).
 
     Operations: operators, movements, reads, searches, audit trail. Other groups of operations
@@ -61,12 +67,17 @@ class Session(CardOps, SessionBase):
     def add_operator(
         self, operator_id: str, *, password: str, role: str, hidden_items: Iterable[str] = ()
     ) -> None:
-        """A new operator with an individual id; ids are never reused, even after leaving."""
+        """A new operator with an individual id; ids are never reused, even after leaving.
+
+        *hidden_items*: display switches (``registered_domicile``, ``my_number``,
+        ``resident_code``, ``residence_status``) or item names this operator never sees.
+        """
         self._guard("manage_operators")
 
         def add() -> None:
             if not isinstance(operator_id, str) or not operator_id.strip():
                 raise FormatError(problem("KJ-FMT-017", "operator_id"))
+            hidden = self._hidden_items(hidden_items)
             if role not in self._reg.policy.roles and role not in ROLES:
                 raise AccessDenied(problem("KJ-ACCESS-004", "role"))
             self._reg._check_new_password(password)
@@ -79,7 +90,7 @@ class Session(CardOps, SessionBase):
                         role=role,
                         password_hash=hash_password(password),
                         created_at=self._reg.now(),
-                        hidden_items=frozenset(hidden_items),
+                        hidden_items=hidden,
                     )
                 )
                 self._reg.append_audit(
@@ -132,9 +143,20 @@ class Session(CardOps, SessionBase):
 
         def run() -> Receipt:
             n = parse_notification(notification)
-            return self._reg.run_movement(
+            persons, households = touched_ids(n)
+            with self._reg.store.unit_of_work() as uow:  # 異動抑止, before anything is done
+                alerts = check_movement(uow, persons, households, now=self._reg.now())
+            receipt = self._reg.run_movement(
                 n, operator_id=self.operator_id, terminal_id=self.terminal_id, purpose=self.purpose
             )
+            if not alerts:
+                return receipt
+            self._audit(
+                "block_alert",
+                subject_ids=receipt.resident_ids,
+                detail={"movement_id": receipt.movement_id, "warnings": [a.code for a in alerts]},
+            )
+            return attrs.evolve(receipt, warnings=(*receipt.warnings, *alerts))
 
         try:
             return run()
@@ -179,8 +201,15 @@ class Session(CardOps, SessionBase):
         return self._audited("batch", self._reg.process_due_move_outs)
 
     # -- reads --------------------------------------------------------------------------
-    def resident(self, resident_id: str) -> dict[str, Any]:
-        """One person's record (住民票 or 除票), projected by the policy."""
+    def resident(
+        self, resident_id: str, *, requester_resident_id: str | None = None
+    ) -> dict[str, Any]:
+        """One person's record (住民票 or 除票), projected by the policy.
+
+        *requester_resident_id*: the person asking at the counter, when the operator acts on a
+        request; a perpetrator named in a 支援措置 protecting this person is refused. An inquiry
+        block (照会抑止) at error level refuses the read; alerts come back in ``"warnings"``.
+        """
         self._guard("read", [resident_id] if isinstance(resident_id, str) else [])
 
         def read() -> dict[str, Any]:
@@ -188,10 +217,16 @@ class Session(CardOps, SessionBase):
                 r = uow.residents.get(resident_id) if isinstance(resident_id, str) else None
                 if r is None:
                     raise NotFound(problem("KJ-NOTFOUND-001", "resident_id"))
+                found = self._inquiry(uow, [r], requester_resident_id)[r.resident_id]
+                errors = [p for p in found if p.severity == "error"]
+                if errors:
+                    raise AccessDenied(errors)
                 items = self._items()
                 view = project(full_view(r), items)
                 if "history" in items:
                     view["history"] = history_view(uow.movements.for_resident(resident_id))
+                if found:
+                    view["warnings"] = warnings_view(found)
                 self._reg.append_audit(
                     uow,
                     operation="read",
@@ -199,15 +234,24 @@ class Session(CardOps, SessionBase):
                     terminal_id=self.terminal_id,
                     purpose=self.purpose,
                     subject_ids=(resident_id,),
-                    detail={"my_number_shown": "my_number" in view},
+                    detail={
+                        "my_number_shown": "my_number" in view,
+                        "warnings": [p.code for p in found],
+                    },
                 )
                 uow.commit()
                 return view
 
         return self._audited("read", read, [resident_id] if isinstance(resident_id, str) else [])
 
-    def household(self, household_id: str) -> dict[str, Any]:
-        """A household and its living members (a list view: never a My Number)."""
+    def household(
+        self, household_id: str, *, requester_resident_id: str | None = None
+    ) -> dict[str, Any]:
+        """A household and its living members (a list view: never a My Number).
+
+        Refused whole when an inquiry block at error level stops any member or the household,
+        or when *requester_resident_id* is a perpetrator protected against by any member.
+        """
         self._guard("read")
 
         def read() -> dict[str, Any]:
@@ -217,11 +261,21 @@ class Session(CardOps, SessionBase):
                     raise NotFound(problem("KJ-NOTFOUND-002", "household_id"))
                 items = self._items(list_view=True)
                 members = uow.residents.members(household_id)
+                found = self._inquiry(uow, members, requester_resident_id)
+                errors = [p for ps in found.values() for p in ps if p.severity == "error"]
+                if errors:
+                    raise AccessDenied(errors)
+                views = []
+                for m in members:
+                    mv = project(full_view(m), items)
+                    if found[m.resident_id]:
+                        mv["warnings"] = warnings_view(found[m.resident_id])
+                    views.append(mv)
                 view = {
                     "household_id": h.household_id,
                     "head_id": h.head_id,
                     "status": "active" if h.is_active else "dissolved",
-                    "members": [project(full_view(m), items) for m in members],
+                    "members": views,
                 }
                 self._reg.append_audit(
                     uow,
@@ -237,8 +291,15 @@ class Session(CardOps, SessionBase):
 
         return self._audited("read_household", read)
 
-    def search(self, **criteria: Any) -> list[dict[str, Any]]:
-        """Identity search (本人特定): two of 氏名・住所・生年月日, or a code. A list view."""
+    def search(
+        self, *, requester_resident_id: str | None = None, **criteria: Any
+    ) -> list[dict[str, Any]]:
+        """Identity search (本人特定): two of 氏名・住所・生年月日, or a code. A list view.
+
+        A code is a search key only for an operator who may see it. Persons under an inquiry
+        block at error level, and those protected against *requester_resident_id*, are left
+        out of the results (the audit counts them); alerts come back in each hit's "warnings".
+        """
         self._guard("search")
 
         def run() -> list[dict[str, Any]]:
@@ -248,9 +309,19 @@ class Session(CardOps, SessionBase):
                 raise AccessDenied(found)
             if c.my_number and not self._reg.policy.purpose(self.purpose).may_use_my_number:
                 raise AccessDenied(problem("KJ-ACCESS-005", "my_number"))
+            visible = self._items()
+            for key in ("my_number", "resident_code"):
+                if getattr(c, key) and key not in visible:
+                    raise AccessDenied(problem("KJ-ACCESS-011", key))
             items = self._items(list_view=True)
             with self._reg.store.unit_of_work() as uow:
-                hits = uow.residents.search(c, limit)
+                candidates = uow.residents.search(c, limit)
+                verdicts = self._inquiry(uow, candidates, requester_resident_id)
+                hits = [
+                    r
+                    for r in candidates
+                    if not any(p.severity == "error" for p in verdicts[r.resident_id])
+                ]
                 self._reg.append_audit(
                     uow,
                     operation="search",
@@ -261,10 +332,17 @@ class Session(CardOps, SessionBase):
                     detail={
                         "criteria": sorted(k for k, v in criteria.items() if v not in (None, "")),
                         "hits": len(hits),
+                        "withheld": len(candidates) - len(hits),
                     },
                 )
                 uow.commit()
-            return [project(full_view(r), items) for r in hits]
+            views = []
+            for r in hits:
+                v = project(full_view(r), items)
+                if verdicts[r.resident_id]:
+                    v["warnings"] = warnings_view(verdicts[r.resident_id])
+                views.append(v)
+            return views
 
         return self._audited("search", run)
 
@@ -318,24 +396,33 @@ class Session(CardOps, SessionBase):
     def audit_trail(
         self, resident_id: str | None = None, operator_id: str | None = None
     ) -> list[dict[str, Any]]:
-        """Audit entries about a person (by 宛名番号) and/or by an operator."""
+        """Audit entries about a person (by 宛名番号) and/or by an operator (both: entries of
+        that operator about that person; neither: the whole log), oldest first."""
         self._guard("audit")
-        with self._reg.store.unit_of_work() as uow:
-            entries = uow.audit.search(subject_id=resident_id, operator_id=operator_id)
-            self._reg.append_audit(
-                uow,
-                operation="audit_search",
-                operator_id=self.operator_id,
-                terminal_id=self.terminal_id,
-                purpose=self.purpose,
-                detail={
-                    "subject_id": resident_id,
-                    "target_operator_id": operator_id,
-                    "hits": len(entries),
-                },
-            )
-            uow.commit()
-        return [{**e.body(), "hash": e.hash} for e in entries]
+
+        def run() -> list[dict[str, Any]]:
+            for name, value in (("resident_id", resident_id), ("operator_id", operator_id)):
+                if value is not None and not isinstance(value, str):
+                    raise FormatError(problem("KJ-FMT-025", name))
+            with self._reg.store.unit_of_work() as uow:
+                entries = uow.audit.search(subject_id=resident_id, operator_id=operator_id)
+                self._reg.append_audit(
+                    uow,
+                    operation="audit_search",
+                    operator_id=self.operator_id,
+                    terminal_id=self.terminal_id,
+                    purpose=self.purpose,
+                    subject_ids=(resident_id,) if resident_id else (),
+                    detail={
+                        "subject_id": resident_id,
+                        "target_operator_id": operator_id,
+                        "hits": len(entries),
+                    },
+                )
+                uow.commit()
+            return [{**e.body(), "hash": e.hash} for e in entries]
+
+        return self._audited("audit_search", run)
 
 
 def _search_date(value: Any) -> dt.date | None:

@@ -38,11 +38,11 @@ class SigningKeys:
             keys.save(p)
             return keys
         data = json.loads(p.read_text("utf-8"))
-        keys = {
+        loaded = {
             kid: nacl.signing.SigningKey(base64.b64decode(seed, validate=True))
             for kid, seed in data["keys"].items()
         }
-        return cls(keys, data["current"])
+        return cls(loaded, data["current"])
 
     def save(self, path: str | Path) -> None:
         p = Path(path)

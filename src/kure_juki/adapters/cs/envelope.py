@@ -62,6 +62,7 @@ STREAM_ID_SIZE: Final = 8
 SIGNATURE_SIZE: Final = 64
 MAX_CIPHERTEXT: Final = 64 * 1024 * 1024
 DEFAULT_WINDOW: Final = dt.timedelta(seconds=300)
+_MAX_BOXES: Final = 4096
 _FIXED: Final = struct.Struct(">8sQq24sI")  # stream, sequence, timestamp, nonce, ct length
 _PARTY_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -132,6 +133,21 @@ class Party:
         self.party_id = party_id
         self.signing_key = signing_key
         self.box_key = box_key
+        # Box precomputes the shared key (a Curve25519 scalar multiplication): once per peer key.
+        self._boxes: dict[bytes, nacl.public.Box] = {}
+        self._boxes_lock = threading.Lock()
+
+    def box_with(self, peer: nacl.public.PublicKey) -> nacl.public.Box:
+        """The Box between this party's key and ``peer`` (cached per peer key)."""
+        raw = bytes(peer)
+        with self._boxes_lock:
+            box = self._boxes.get(raw)
+            if box is None:
+                if len(self._boxes) >= _MAX_BOXES:
+                    self._boxes.clear()
+                box = nacl.public.Box(self.box_key, peer)
+                self._boxes[raw] = box
+            return box
 
     @classmethod
     def generate(cls, party_id: str) -> Party:
@@ -266,7 +282,7 @@ def seal(
     nonce = nacl.utils.random(NONCE_SIZE) if nonce is None else nonce
     if len(nonce) != NONCE_SIZE:
         raise ValueError("a nonce is 24 bytes")
-    ciphertext = nacl.public.Box(sender.box_key, recipient.box_key).encrypt(body, nonce).ciphertext
+    ciphertext = sender.box_with(recipient.box_key).encrypt(body, nonce).ciphertext
     if len(ciphertext) > MAX_CIPHERTEXT:
         raise LinkError("KJ-LINK-013")
     signed = b"".join(
@@ -374,9 +390,7 @@ def open(
         if code is not None:
             raise LinkError(code)
         try:
-            body = nacl.public.Box(receiver.box_key, keys.box_key).decrypt(
-                parsed.ciphertext, parsed.nonce
-            )
+            body = receiver.box_with(keys.box_key).decrypt(parsed.ciphertext, parsed.nonce)
         except nacl.exceptions.CryptoError as error:
             raise LinkError("KJ-LINK-006") from error
         guard.record(

@@ -9,6 +9,8 @@ request's nonce.
 
 from __future__ import annotations
 
+import concurrent.futures
+import queue
 import threading
 import time
 from collections.abc import Iterator
@@ -52,6 +54,10 @@ _M = TypeVar("_M")
 # Worth another attempt with a fresh envelope: the message may not have arrived, and every
 # message the peers apply is idempotent by its number.
 RETRYABLE: Final = frozenset({"KJ-LINK-009", "KJ-LINK-010", "KJ-LINK-016"})
+# 整合性確認 fetches the code space in two halves side by side ("after" cursor, end bound).
+_HALVES: Final = ((None, "5"), ("49999999999", None))
+_AHEAD: Final = 2  # pages fetched ahead per half
+_Fetched = tuple[IdentityRecord, ...] | BaseException | None
 
 
 class Route:
@@ -107,7 +113,8 @@ class CsClient:
         with route.lock:
             envelope, nonce = self.endpoint.seal(route.peer_id, body, stream=route.stream)
             reply_frame = route.transport.exchange(envelope)
-        opened = self.endpoint.open(reply_frame)
+            # Opened in the order they arrived: replies are numbered in the peer's stream.
+            opened = self.endpoint.open(reply_frame)
         if opened.sender_id != route.peer_id:
             raise LinkError("KJ-LINK-017")
         reply = unbind_reply(nonce, opened.body)
@@ -130,14 +137,64 @@ class CsClient:
         return ack
 
     def reconciliation_records(self, *, page_size: int = 1000) -> Iterator[IdentityRecord]:
-        after: str | None = None
-        while True:
-            request = ReconciliationRequest(self.municipality_code, after, page_size)
-            page = self.call(self.prefecture, request, ReconciliationPage)
-            yield from page.records
-            if page.complete or not page.records:
-                return
-            after = page.records[-1].resident_code
+        """The prefecture's copy in 住民票コード order, fetched page by page.
+
+        The code space is cut in two halves (by first digit) fetched side by side, each a page
+        or two ahead of the caller: while one page is being decoded here the peer already builds
+        the next, so the two sides' work overlaps. At most a few pages are in memory, however
+        large the file.
+        """
+        with concurrent.futures.ThreadPoolExecutor(len(_HALVES), "cs-reconcile") as pool:
+            queues = [queue.Queue[_Fetched](maxsize=_AHEAD) for _ in _HALVES]
+            stop = threading.Event()
+            for (after, until), pages in zip(_HALVES, queues, strict=True):
+                pool.submit(self._fetch_range, after, until, page_size, pages, stop)
+            try:
+                for pages in queues:
+                    while True:
+                        fetched = pages.get()
+                        if isinstance(fetched, BaseException):
+                            raise fetched
+                        if fetched is None:
+                            break
+                        yield from fetched
+            finally:
+                stop.set()
+                for pages in queues:  # unblock a fetcher waiting for room
+                    while not pages.empty():
+                        pages.get_nowait()
+
+    def _fetch_range(
+        self,
+        after: str | None,
+        until: str | None,
+        page_size: int,
+        pages: queue.Queue[_Fetched],
+        stop: threading.Event,
+    ) -> None:
+        def put(item: _Fetched) -> None:
+            while not stop.is_set():
+                try:
+                    pages.put(item, timeout=0.05)
+                    return
+                except queue.Full:
+                    continue
+
+        try:
+            while not stop.is_set():
+                request = ReconciliationRequest(self.municipality_code, after, page_size)
+                page = self.call(self.prefecture, request, ReconciliationPage)
+                records = page.records
+                if until is not None:
+                    records = tuple(r for r in records if r.resident_code < until)
+                if records:
+                    put(records)
+                if page.complete or len(records) < len(page.records) or not page.records:
+                    break
+                after = page.records[-1].resident_code
+            put(None)
+        except BaseException as error:  # handed to the caller's thread
+            put(error)
 
     # --- 全国サーバー ---
 

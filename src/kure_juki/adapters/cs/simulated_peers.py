@@ -19,6 +19,7 @@ import bisect
 import contextlib
 import datetime as dt
 import hashlib
+import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Final, Literal, TypeVar
@@ -27,8 +28,10 @@ from kure_juki.adapters.cs.envelope import DEFAULT_WINDOW, Endpoint, Party, Trus
 from kure_juki.adapters.cs.link import CsClient, Route
 from kure_juki.adapters.cs.transport import (
     Audit,
+    Encoded,
     EnvelopeServer,
     InProcessTransport,
+    Reply,
     TcpServer,
     TcpTransport,
     Transport,
@@ -68,7 +71,12 @@ from kure_juki.domain.identifiers import (
     is_valid_my_number,
     is_valid_resident_code,
 )
-from kure_juki.domain.identity_file import IdentityRecord, check_identity_record, check_update
+from kure_juki.domain.identity_file import (
+    IdentityRecord,
+    check_identity_record,
+    check_update,
+    to_cs_payload,
+)
 from kure_juki.domain.names import is_kana, seion_kana
 
 __all__ = [
@@ -136,6 +144,8 @@ class PrefectureServer:  # 都道府県サーバー (都道府県知事保存本
         self._national = national
         self._lock = threading.RLock()
         self._files: dict[str, dict[str, IdentityRecord]] = {}
+        # Each record's wire form, kept as a server keeps its rows: pages are sent from it.
+        self._wire: dict[str, dict[str, str]] = {}
         self._sorted: dict[str, list[str]] = {}
         self._last_applied: dict[str, int] = {}
         self._outcomes: dict[tuple[str, int], tuple[bytes, Message]] = {}
@@ -188,8 +198,12 @@ class PrefectureServer:  # 都道府県サーバー (都道府県知事保存本
         if record.resident_code not in file:
             self._sorted.pop(record.municipality_code, None)
         file[record.resident_code] = record
+        self._wire.setdefault(record.municipality_code, {})[record.resident_code] = json.dumps(
+            to_cs_payload(record), ensure_ascii=False, separators=(",", ":"), allow_nan=False
+        )
 
     def _remove(self, municipality_code: str, resident_code: str) -> None:
+        self._wire.get(municipality_code, {}).pop(resident_code, None)
         if self._files.get(municipality_code, {}).pop(resident_code, None) is not None:
             self._sorted.pop(municipality_code, None)
 
@@ -202,7 +216,7 @@ class PrefectureServer:  # 都道府県サーバー (都道府県知事保存本
 
     # messages
 
-    def handle(self, sender_id: str, message: Message) -> Message:
+    def handle(self, sender_id: str, message: Message) -> Reply:
         if isinstance(message, IdentityUpdate):
             return self._update(sender_id, message)
         if isinstance(message, ReconciliationRequest):
@@ -254,7 +268,7 @@ class PrefectureServer:  # 都道府県サーバー (都道府県知事保存本
             self._national.put(record, replaces=record.old_resident_code)
         return UpdateAck(municipality, update.update_sequence, "applied")
 
-    def _page(self, sender_id: str, request: ReconciliationRequest) -> Message:
+    def _page(self, sender_id: str, request: ReconciliationRequest) -> Reply:
         self._members.check(sender_id, request.municipality_code)
         if not 1 <= request.limit <= MAX_PAGE:
             raise LinkError(problem("KJ-LINK-015", "limit"))
@@ -266,8 +280,15 @@ class PrefectureServer:  # 都道府県サーバー (都道府県知事保存本
                 start = bisect.bisect_right(codes, request.after_resident_code)
             chosen = codes[start : start + request.limit]
             records = tuple(file[code] for code in chosen)
+            wire = self._wire.get(request.municipality_code, {})
+            fragments = ",".join(wire[code] for code in chosen)
             complete = start + len(chosen) >= len(codes)
-        return ReconciliationPage(records, complete)
+        page = ReconciliationPage(records, complete)
+        data = (
+            f'{{"type":"{ReconciliationPage.TAG}","body":{{"records":[{fragments}],'
+            f'"complete":{"true" if complete else "false"}}}}}'
+        )
+        return Encoded(page, data.encode("utf-8"))
 
 
 # --- 全国サーバー -------------------------------------------------------------------------------

@@ -48,7 +48,17 @@ MAX_FRAME: Final = 32 * 1024 * 1024
 _LENGTH: Final = struct.Struct(">I")
 _log = logging.getLogger(__name__)
 
-Dispatcher = Callable[[str, Message], Message]
+@attrs.frozen
+class Encoded:
+    """A reply whose wire form the peer already holds: ``data`` is exactly
+    ``encode_message(message)`` (a server streaming stored rows need not re-encode them)."""
+
+    message: Message
+    data: bytes = attrs.field(repr=False)
+
+
+Reply = Message | Encoded
+Dispatcher = Callable[[str, Message], Reply]
 """A peer's logic: (authenticated sender id, request) -> reply."""
 
 Outcome = Literal["accepted", "refused", "dropped", "failed"]
@@ -75,7 +85,9 @@ class LinkAudit:  # 通信の監査記録
 Audit = Callable[[LinkAudit], None]
 
 
-def bind_reply(request_nonce: bytes, reply: Message) -> bytes:
+def bind_reply(request_nonce: bytes, reply: Reply) -> bytes:
+    if isinstance(reply, Encoded):
+        return request_nonce + reply.data
     return request_nonce + encode_message(reply)
 
 
@@ -131,7 +143,7 @@ class EnvelopeServer:
             return None
         return envelope
 
-    def _dispatch(self, opened: Opened) -> tuple[Message, Outcome, str | None, str | None]:
+    def _dispatch(self, opened: Opened) -> tuple[Reply, Outcome, str | None, str | None]:
         try:
             request = decode_message(opened.body)
         except LinkError as error:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import Any
 
+from kure_juki.adapters.memory.outbox import MemoryOutbox
 from kure_juki.domain.audit import AuditEntry
 from kure_juki.domain.errors import ConflictError, problem
 from kure_juki.domain.household import Household
@@ -320,6 +321,7 @@ class MemoryUnitOfWork:
         self.code_pool = _CodePool(s, self._taken, self._added)
         self.sequences = _Sequences(s, self._seq)
         self.documents = _Documents(s, self._docs)
+        self.outbox = MemoryOutbox(s)  # CS outbox and 本人確認情報ファイル
 
     def __enter__(self) -> MemoryUnitOfWork:
         # One writer at a time, as a database transaction would serialise conflicting writers.
@@ -370,6 +372,7 @@ class MemoryUnitOfWork:
         s.sequences.update(self._seq)
         for (kind, key), value in self._docs.items():
             s.documents.setdefault(kind, {})[key] = value
+        self.outbox.commit()
         self._reset()
 
     def rollback(self) -> None:

@@ -71,6 +71,19 @@ CODES: dict[str, tuple[str, str]] = {
         "Invalid notice or management number",
     ),
     "KJ-LINK-028": ("該当する通知がありません", "No such notice"),
+    "KJ-LINK-029": ("市町村CSとの連携が設定されていません", "No CS link is configured"),
+    "KJ-LINK-030": (
+        "個人番号カードの本人の本人確認情報が全国サーバーにありません",
+        "The national server holds no identity record for the card holder",
+    ),
+    "KJ-LINK-031": (
+        "相手先の更新順番号の欠番を送信済みの記録から補えません",
+        "The peer's update sequence gap cannot be refilled from the outbox",
+    ),
+    "KJ-LINK-032": (
+        "この記憶域はCS送信待ち電文を保存できません",
+        "This store has no CS outbox",
+    ),
     # 本人確認情報の形式チェック (format checks at the CS)
     "KJ-FMT-101": (
         "清音化かな氏名がふりがな氏名と一致しません",
@@ -106,6 +119,11 @@ CODES: dict[str, tuple[str, str]] = {
         "外字数・外字変更連番が正しくありません(0以上の整数)",
         "Invalid 外字 count or serial (an integer from 0)",
     ),
+    "KJ-FMT-114": (
+        "転出証明書情報の氏名・ふりがなを氏と名に分けられません",
+        "The certificate's name or kana cannot be split into family and given names",
+    ),
+    "KJ-FMT-115": ("送付先情報の項目が正しくありません", "Invalid 送付先情報 item"),
     # 本人確認情報の論理チェック (logic checks at the CS)
     "KJ-LOGIC-101": (
         "更新の対象となる本人確認情報がありません",
@@ -168,5 +186,18 @@ CODES: dict[str, tuple[str, str]] = {
     "KJ-LOGIC-117": (
         "レコード状況は記載・消除の異動でのみ変わります",
         "The record state changes only with an addition or a removal",
+    ),
+    # 特例転入・転入通知 (card-based move-in and the notice to the former municipality)
+    "KJ-LOGIC-118": (
+        "個人番号カードの記載事項が転出証明書情報と一致しません",
+        "The card does not match the move-out certificate information",
+    ),
+    "KJ-LOGIC-119": (
+        "転入通知の本人が住民票の記載と一致しません",
+        "The move-in notice does not match the resident record",
+    ),
+    "KJ-LOGIC-120": (
+        "転入通知の対象者に転出予定がありません",
+        "The person of the move-in notice has no planned move-out",
     ),
 }

@@ -1,0 +1,1 @@
+"""The SQLAlchemy storage adapter: SQLite (embedded default) and PostgreSQL."""

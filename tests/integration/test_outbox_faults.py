@@ -1,0 +1,309 @@
+"""Fault injection: every change reaches the prefecture once, in 更新順番号 order, nothing lost.
+
+Each example enqueues a few changes (new persons and moves of persons already sent, so a change
+applied out of order would be refused by the prefecture's own checks) and a 転入通知, then
+delivers them through a link that drops, delays, duplicates, reorders and corrupts frames and
+kills the sender before or after sending, following a random schedule. Restarted workers take
+over after the dead one's lease. At the end the prefecture has applied each update exactly once
+in order, its copy equals the register's identity file, and the exchange holds each notice once.
+
+The schedules run on the memory store (8,000) and on SQLite (2,000): 10,000 in all, each a tiny
+example (override with KJ_FAULT_EXAMPLES_MEMORY / KJ_FAULT_EXAMPLES_SQLITE);
+``test_outbox_postgres.py`` runs two worker processes on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import kure_juki as kj
+from kure_juki.adapters.cs.faults import FAULTS, Fault, FaultyTransport, SimulatedCrash
+from kure_juki.adapters.cs.simulated_peers import PREFECTURE_ID, SimulatedNetwork
+from kure_juki.adapters.memory.store import MemoryStore
+from kure_juki.domain.cs_messages import IdentityUpdate, Message, MoveInNotice, UpdateAck
+from kure_juki.domain.identity_file import reconcile
+from kure_juki.ports.storage import Store
+from kure_juki.service.cs_delivery import deliver
+from kure_juki.service.cs_sync import outbox_of
+from kure_juki.testing.clock import SettableClock
+from kure_juki.testing.cs import identity_record, updated
+
+KURE = "342025"
+LEASE = dt.timedelta(seconds=60)
+MEMORY_EXAMPLES = int(os.environ.get("KJ_FAULT_EXAMPLES_MEMORY", "8000"))
+SQLITE_EXAMPLES = int(os.environ.get("KJ_FAULT_EXAMPLES_SQLITE", "2000"))
+
+faults = st.lists(
+    st.builds(Fault, st.sampled_from(FAULTS), st.integers(0, 2**20)), max_size=4
+)
+changes = st.lists(st.sampled_from(["new", "move", "notice"]), min_size=1, max_size=2)
+
+_people = itertools.count(1)
+
+
+class Rig:
+    """A register, its outbox and a fresh simulated network whose prefecture logs applies."""
+
+    def __init__(self, url: str, clock: SettableClock, reopen: Callable[[], kj.Registry]):
+        self.url = url
+        self.clock = clock
+        self.reopen = reopen
+        self.reg = reopen()
+        self.applied: list[int] = []
+        self.notices: list[MoveInNotice] = []
+        self.network = SimulatedNetwork([KURE, "341002"], clock=clock)
+        server = self.network.servers[PREFECTURE_ID]
+        inner = server.dispatcher
+
+        def recording(sender: str, message: Message) -> Message:
+            reply = inner(sender, message)
+            if isinstance(reply, UpdateAck) and reply.status == "applied":
+                self.applied.append(reply.update_sequence)
+            return reply
+
+        server.dispatcher = recording
+        # The prefecture continues where this store's numbering stands.
+        with self.reg.store.unit_of_work() as uow:
+            self.base = outbox_of(uow).last_update_sequence()
+            known = list(outbox_of(uow).identities.iter_sorted())
+        if known:
+            self.network.prefecture.load(known, last_applied=self.base)
+        self.sent_before = self.base
+
+    def enqueue(self, kinds: list[str]) -> None:
+        """The changes, each in its own transaction, as movements would write them."""
+        for kind in kinds:
+            with self.reg.store.unit_of_work() as uow:
+                box = outbox_of(uow)
+                now = self.clock()
+                if kind == "notice":
+                    notice = MoveInNotice(
+                        notice_number=f"{KURE}-TN{next(_people)}",
+                        from_municipality_code=KURE,
+                        to_municipality_code="341002",
+                        resident_code=identity_record(1).resident_code,
+                        name_kanji="呉　太郎",
+                        name_kana="くれ　たろう",
+                        birth_date=dt.date(1980, 4, 1),
+                        sex="male",
+                        new_postal_code="737-0045",
+                        new_address="広島県呉市中央四丁目1番6号",
+                        moved_in_on=dt.date(2026, 11, 20),
+                        notified_on=dt.date(2026, 11, 25),
+                    )
+                    box.enqueue(notice, now=now)
+                    self.notices.append(notice)
+                    uow.commit()
+                    continue
+                living = [
+                    r for r in box.identities.iter_sorted() if r.record_state == "current"
+                ]
+                sequence = box.next_update_sequence()
+                if kind == "move" and living:
+                    before = living[sequence % len(living)]
+                    record = updated(
+                        before,
+                        "転居",
+                        sequence,
+                        address=f"広島県呉市中通{sequence % 9 + 1}丁目{sequence}番",
+                    )
+                    reason = "転居"
+                else:
+                    record = identity_record(next(_people), update_sequence=sequence)
+                    reason = "転入"
+                box.enqueue(IdentityUpdate(KURE, reason, record), now=now)
+                box.identities.put(record)
+                uow.commit()
+
+    def deliver_through(self, schedule: list[Fault]) -> None:
+        link = self.network.link(KURE)
+        faulty = FaultyTransport(link.prefecture.transport, schedule)
+        link.prefecture.transport = faulty
+        link.exchange.transport = FaultyTransport(link.exchange.transport, schedule)
+        for worker in range(100):
+            try:
+                report = deliver(
+                    self.reg,
+                    link,
+                    worker=f"w{worker}",
+                    lease=LEASE,
+                    retry_delay=dt.timedelta(0),
+                )
+            except SimulatedCrash:
+                # The process died: a new one starts, after the dead worker's lease ran out.
+                self.reg = self.reopen()
+                self.clock.advance(seconds=LEASE.total_seconds() + 1)
+                continue
+            if report.pending == 0:
+                break
+        faulty.flush()
+
+    def check(self) -> None:
+        with self.reg.store.unit_of_work() as uow:
+            box = outbox_of(uow)
+            assert box.pending_count() == 0
+            assert not list(box.entries(state="refused"))
+            last = box.last_update_sequence()
+            ours = list(box.identities.iter_sorted())
+        assert self.applied == list(range(self.base + 1, last + 1))  # once each, in order
+        assert self.network.prefecture.last_applied(KURE) == last
+        theirs = list(self.network.prefecture.records(KURE))
+        assert list(reconcile(ours, theirs)) == []
+        held = self.network.exchange._mailboxes.get("341002", {})
+        assert list(held.values()) == self.notices
+
+
+POLICY = kj.load_policy()
+
+
+def _memory_rig(clock: SettableClock) -> Rig:
+    store = MemoryStore()
+    return Rig(
+        "memory://",
+        clock,
+        lambda: kj.Registry(store, municipality_code=KURE, clock=clock, policy=POLICY),
+    )
+
+
+@settings(
+    max_examples=MEMORY_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
+)
+@given(kinds=changes, schedule=faults)
+def test_every_change_arrives_once_in_order_on_memory(
+    kinds: list[str], schedule: list[Fault]
+) -> None:
+    clock = SettableClock()
+    rig = _memory_rig(clock)
+    rig.enqueue(kinds)
+    rig.deliver_through(schedule)
+    rig.check()
+
+
+@pytest.fixture(scope="module")
+def sqlite_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """One SQLite register for every example (a schema per example would dominate the run);
+    each example starts from an empty outbox and identity file."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('faults') / 'register.db'}"
+    reg = kj.open_registry(url, municipality_code=KURE, policy=POLICY)
+    yield reg.store
+    reg.close()
+
+
+def _empty(store: Store) -> None:
+    from kure_juki.adapters.sqlalchemy.outbox import cs_identity, cs_outbox, cs_outbox_state
+
+    engine = store.engine  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        conn.execute(sa.delete(cs_outbox))
+        conn.execute(sa.delete(cs_identity))
+        conn.execute(
+            sa.update(cs_outbox_state)
+            .where(cs_outbox_state.c.name == "update_sequence")
+            .values(value=0)
+        )
+        conn.commit()
+
+
+@settings(
+    max_examples=SQLITE_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
+)
+@given(kinds=changes, schedule=faults)
+def test_every_change_arrives_once_in_order_on_sqlite(
+    sqlite_store: Store, kinds: list[str], schedule: list[Fault]
+) -> None:
+    _empty(sqlite_store)
+    clock = SettableClock()
+    rig = Rig(
+        "sqlite",
+        clock,
+        lambda: kj.Registry(sqlite_store, municipality_code=KURE, clock=clock, policy=POLICY),
+    )
+    rig.enqueue(kinds)
+    rig.deliver_through(schedule)
+    rig.check()
+
+
+def test_the_schedules_exercise_every_fault() -> None:
+    """The strategy can produce each fault kind (so the suites above meet them all)."""
+    seen: set[str] = set()
+
+    @settings(max_examples=300, database=None, deadline=None)
+    @given(schedule=faults)
+    def collect(schedule: list[Fault]) -> None:
+        seen.update(f.kind for f in schedule)
+
+    collect()
+    assert seen == set(FAULTS)
+
+
+def test_a_crash_after_sending_is_answered_duplicate_and_recorded_once() -> None:
+    clock = SettableClock()
+    rig = _memory_rig(clock)
+    rig.enqueue(["new", "new"])
+    rig.deliver_through([Fault("crash_after_send")])
+    rig.check()
+    with rig.reg.store.unit_of_work() as uow:
+        entries = list(outbox_of(uow).entries())
+    assert [e.state for e in entries] == ["sent", "sent"]
+    assert rig.applied == [1, 2]
+
+
+def test_a_record_is_not_held_longer_than_its_lease() -> None:
+    clock = SettableClock()
+    rig = _memory_rig(clock)
+    rig.enqueue(["new"])
+    link = rig.network.link(KURE)
+    link.prefecture.transport = FaultyTransport(link.prefecture.transport, ["crash_before_send"])
+    with pytest.raises(SimulatedCrash):
+        deliver(rig.reg, link, worker="dead", lease=LEASE)
+    other = deliver(rig.reg, link, worker="alive", lease=LEASE)
+    assert (other.sent, other.pending) == (0, 1)  # the dead worker's lease still runs
+    clock.advance(seconds=61)
+    after = deliver(rig.reg, link, worker="alive", lease=LEASE)
+    assert (after.sent, after.pending) == (1, 0)
+
+
+def test_a_failed_message_holds_back_its_stream_until_it_is_due() -> None:
+    clock = SettableClock()
+    rig = _memory_rig(clock)
+    rig.enqueue(["new", "new"])
+    link = rig.network.link(KURE)
+    link.prefecture.transport = FaultyTransport(link.prefecture.transport, ["drop_request"])
+    first = deliver(rig.reg, link, retry_delay=dt.timedelta(seconds=30))
+    assert (first.sent, first.pending, [c for _, c in first.failures]) == (0, 2, ["KJ-LINK-010"])
+    assert rig.applied == []
+    clock.advance(seconds=31)
+    second = deliver(rig.reg, link)
+    assert (second.sent, second.pending) == (2, 0)
+    assert rig.applied == [1, 2]
+    with rig.reg.store.unit_of_work() as uow:
+        first_entry = outbox_of(uow).get(1)
+    assert first_entry is not None and first_entry.attempts == 1
+
+
+def test_delivery_failures_are_audited_by_the_register() -> None:
+    clock = SettableClock()
+    rig = _memory_rig(clock)
+    rig.enqueue(["new"])
+    rig.deliver_through([Fault("drop_reply"), Fault("corrupt_reply", 9_000)])
+    rig.check()
+    with rig.reg.store.unit_of_work() as uow:
+        trail = [
+            (e.outcome, e.code) for e in uow.audit.iter_all() if e.operation == "cs_delivery"
+        ]
+    assert trail[0] == ("error", "KJ-LINK-010")
+    assert trail[1][0] == "refused" and trail[1][1] in {f"KJ-LINK-00{n}" for n in range(1, 9)}
