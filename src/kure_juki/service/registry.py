@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 log = get_logger()
 
 SYSTEM_OPERATOR = "SYSTEM"  # operator id of batches run by the register itself
+PUBLIC_KEYS = "signing_public_key"  # document kind: the municipality's published public keys
 
 
 def load_policy(source: Policy | Mapping[str, Any] | str | None = None) -> Policy:
@@ -93,6 +94,24 @@ class Registry:
         else:
             path = signing_keys or default_key_path(store.url)
             self.signing_keys = SigningKeys.at_path(path) if path else SigningKeys.generate()
+        self._publish_signing_key()
+
+    def _publish_signing_key(self) -> None:
+        """Record this process's public key in the store and trust every key recorded there,
+        so that signatures made by other processes and before restarts still verify (a store
+        without a key file — PostgreSQL — otherwise gets a new key per process)."""
+        keys = self.signing_keys
+        with self.store.unit_of_work() as uow:
+            known = {d["key_id"]: d["public_key"] for d in uow.documents.iter_kind(PUBLIC_KEYS)}
+            for kid, public_hex in known.items():
+                keys.add_public_key(kid, public_hex)
+            if keys.current_id not in known:
+                uow.documents.put(PUBLIC_KEYS, keys.current_id, {
+                    "key_id": keys.current_id,
+                    "public_key": keys.public_keys_hex()[keys.current_id],
+                    "published_at": self.now().isoformat(),
+                })
+                uow.commit()
 
     # -- time ---------------------------------------------------------------------------
     def now(self) -> dt.datetime:

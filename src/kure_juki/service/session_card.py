@@ -30,8 +30,9 @@ class CardOps(SessionBase):
                 card = reader.read_identity()
         except RegistryError as error:
             tries = getattr(error, "tries_left", None)
-            self._audit("card_read", outcome="refused", code=error.code,
-                        detail={"tries_left": tries})
+            self._audit(
+                "card_read", outcome="refused", code=error.code, detail={"tries_left": tries}
+            )
             raise
         self._audit("card_read", detail={"sex": card.sex})
         return card
@@ -57,6 +58,12 @@ class CardOps(SessionBase):
                     r = hits[0] if hits else None
                 if r is None:
                     raise NotFound(problem("KJ-NOTFOUND-001", "resident_id"))
+                # An inquiry block (照会抑止) stops the check as it stops any read.
+                blocked = [
+                    p for p in self._inquiry(uow, [r], None)[r.resident_id] if p.severity == "error"
+                ]
+                if blocked:
+                    raise AccessDenied(blocked)
                 view = project(full_view(r), self._items())
                 result = compare_card_to_register(card, view)
                 outcome = result.to_dict()
@@ -64,11 +71,13 @@ class CardOps(SessionBase):
                 outcome["status"] = r.status
                 outcome["resident_code_on_record"] = "resident_code" in view
                 self._reg.append_audit(
-                    uow, operation="identity_check", operator_id=self.operator_id,
-                    terminal_id=self.terminal_id, purpose=self.purpose,
+                    uow,
+                    operation="identity_check",
+                    operator_id=self.operator_id,
+                    terminal_id=self.terminal_id,
+                    purpose=self.purpose,
                     subject_ids=(r.resident_id,),
-                    detail={"verdict": result.verdict,
-                            "codes": [p.code for p in result.problems]},
+                    detail={"verdict": result.verdict, "codes": [p.code for p in result.problems]},
                 )
                 uow.commit()
                 return outcome

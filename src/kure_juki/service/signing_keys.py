@@ -23,6 +23,8 @@ class SigningKeys:
             raise ValueError("the current key id must be one of the keys")
         self._keys = dict(keys)
         self.current_id = current
+        # Public keys of other processes or earlier keys, known only by their public half.
+        self._public_only: dict[str, nacl.signing.VerifyKey] = {}
 
     @classmethod
     def generate(cls) -> SigningKeys:
@@ -72,7 +74,15 @@ class SigningKeys:
         return self._keys[self.current_id]
 
     def public_keys(self) -> dict[str, nacl.signing.VerifyKey]:
-        return {kid: k.verify_key for kid, k in self._keys.items()}
+        return {**self._public_only, **{kid: k.verify_key for kid, k in self._keys.items()}}
+
+    def add_public_key(self, key_id: str, public_hex: str) -> None:
+        """Trust a public key for verification (published by another process or before a
+        rotation); only a key whose id is derived from it is accepted."""
+        verify = nacl.signing.VerifyKey(public_hex.encode("ascii"), nacl.encoding.HexEncoder)
+        if _key_id(verify) != key_id:
+            raise ValueError("the key id does not belong to that public key")
+        self._public_only.setdefault(key_id, verify)
 
     def public_keys_hex(self) -> dict[str, str]:
         """For publishing: key id -> Ed25519 public key (hex), for offline verifiers."""
