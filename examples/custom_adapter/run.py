@@ -1,8 +1,9 @@
 """Run kure_juki's published storage contract against the JSON-lines adapter and print the
 result.
 
-    pip install examples/custom_adapter      # once, beside kure_juki: the adapter and its
-                                             # entry point (this script installs nothing)
+    pip install -e '.[test]'                 # kure_juki from the checkout, once
+    pip install examples/custom_adapter      # the adapter and its entry point, beside it
+                                             # (this script installs nothing)
     python examples/custom_adapter/run.py    # extra arguments go to pytest, e.g. -x or -k audit
 
 The tests are in ``test_jsonl_contract.py`` beside this file. Exit status: 0 when everything

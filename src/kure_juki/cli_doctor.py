@@ -151,12 +151,48 @@ def check_signing_keys(args: argparse.Namespace) -> tuple[Check, SigningKeys | N
                  detail={"path": str(path), "current": keys.current_id, "held": held}), keys
 
 
+class _ReadOnlyUnitOfWork:
+    """A unit of work whose commit is a rollback: whatever opening a register writes (it
+    publishes its signing key) never reaches the store the doctor looks at."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def __enter__(self) -> _ReadOnlyUnitOfWork:
+        self._inner.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._inner.__exit__(*exc)
+
+    def commit(self) -> None:
+        self._inner.rollback()
+
+
+class ReadOnlyStore:
+    """The store as the doctor sees it: every read, no write."""
+
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+        self.url = inner.url
+
+    def unit_of_work(self) -> Any:
+        return _ReadOnlyUnitOfWork(self.inner.unit_of_work())
+
+    def close(self) -> None:
+        """The doctor closes the store it opened itself."""
+
+
 def check_audit(store: Store, args: argparse.Namespace, keys: SigningKeys | None) -> Check:
-    """The whole audit log, its checkpoints and the movements' entries."""
+    """The whole audit log, its checkpoints and the movements' entries, with the municipality's
+    key file when there is one; the public keys the register published in the store verify the
+    signatures either way."""
     from kure_juki.service.registry import Registry
 
-    # Without the key file, checkpoints cannot verify: a fresh key says so rather than passing.
-    registry = Registry(store, municipality_code=args.municipality,
+    registry = Registry(ReadOnlyStore(store), municipality_code=args.municipality,
                         signing_keys=keys or SigningKeys.generate())
     report = registry.verify_audit_log()
     detail = {

@@ -167,7 +167,7 @@ def test_a_killed_worker_loses_nothing(
     done = p.network.prefecture.last_applied(KURE)
     assert 20 <= done < 200
     second = start_worker(fresh_postgres_url, config, "heir", "--lease", "2", "--until-empty")
-    out, err = second.communicate(timeout=120)
+    _, err = second.communicate(timeout=120)
     assert second.returncode == 0, err
     assert p.network.prefecture.last_applied(KURE) == 200
     assert sorted(p.arrivals) == list(range(1, 201))

@@ -32,7 +32,13 @@ from kure_juki.domain.delivery_info import (
     build_delivery_info,
     check_delivery_info,
 )
-from kure_juki.domain.errors import Problem, RegistryError, problem, raise_problems
+from kure_juki.domain.errors import (
+    ConflictError,
+    Problem,
+    RegistryError,
+    problem,
+    raise_problems,
+)
 from kure_juki.domain.identity_file import check_identity_record, check_update
 from kure_juki.domain.identity_mapping import UpdateFacts, plan_update
 from kure_juki.domain.movements.base import Outcome
@@ -179,15 +185,28 @@ class _Writer:
         )
         if plan is None:
             return
+        taken = self.box.next_update_sequence()
+        if taken != plan.record.update_sequence:
+            # Another movement took the number we saw, and has committed since (taking it makes
+            # us wait for that): plan again from the record it left.
+            previous = files.get(before_code or resident.resident_code)
+            plan = plan_update(
+                previous,
+                resident,
+                movement_type=self.n.type,
+                facts=attrs.evolve(self.facts(detail), update_sequence=taken),
+                before_code=before_code,
+                special_move_in=_special.get() is not None,
+            )
+            if plan is None:  # it made the same change to the same person: ours conflicts
+                raise ConflictError(problem("KJ-CONFLICT-001"))
         found = check_identity_record(plan.record)
         if not found:
             last = plan.record.update_sequence - 1
             found = check_update(previous, plan.record, plan.reason, last_applied_sequence=last)
         if found:
-            self.problems += found
+            self.problems += found  # raised after the loop; the rollback gives the number back
             return
-        taken = self.box.next_update_sequence()
-        assert taken == plan.record.update_sequence
         self.box.enqueue(IdentityUpdate(self.code, plan.reason, plan.record), now=self.now)
         if plan.replaces is not None:
             files.remove(plan.replaces)

@@ -146,7 +146,7 @@ class RowMap(Generic[T]):
         paths = list(self.columns.values())
         self._whole: list[str] = []
         self._partial: list[tuple[str, list[Path]]] = []
-        for f in attrs.fields(cls):
+        for f in attrs.fields(typing.cast(Any, cls)):
             if f.name in omit or (f.name,) in paths:
                 continue
             inner = [p[1:] for p in paths if p[0] == f.name]

@@ -16,7 +16,10 @@ import attrs
 import sqlalchemy as sa
 
 from kure_juki.adapters.sqlalchemy import dialect
+from kure_juki.adapters.sqlalchemy.outbox import body_context, identity_context
 from kure_juki.adapters.sqlalchemy.tables import (
+    cs_identity,
+    cs_outbox,
     document_secrets,
     households,
     movement_secrets,
@@ -77,7 +80,9 @@ def check_store(store: SqlAlchemyStore) -> CheckReport:
     with store.unit_of_work() as uow:
         audit = audit_chain.verify_chain(uow.audit.iter_all())
     vault_engine = store.vault_engine or store.engine
-    checked, bad = _open_everything(store, vault_engine)
+    checked, bad = _open_everything(store, vault_engine, _vault_sources())
+    more_checked, more_bad = _open_everything(store, store.engine, _register_sources())
+    checked, bad = checked + more_checked, bad + more_bad
     with store.engine.connect() as conn:
         counts = {
             "residents": conn.execute(
@@ -135,10 +140,8 @@ def check_store(store: SqlAlchemyStore) -> CheckReport:
     )
 
 
-def _open_everything(store: SqlAlchemyStore, engine: sa.Engine) -> tuple[int, int]:
-    cipher = store.vault.cipher
-    checked = bad = 0
-    sources: list[tuple[sa.Select[Any], Any]] = [
+def _vault_sources() -> list[tuple[sa.Select[Any], Any]]:
+    return [
         (
             sa.select(my_numbers.c.key_id, my_numbers.c.box, my_numbers.c.resident_id),
             number_context,
@@ -159,6 +162,30 @@ def _open_everything(store: SqlAlchemyStore, engine: sa.Engine) -> tuple[int, in
             document_context,
         ),
     ]
+
+
+def _register_sources() -> list[tuple[sa.Select[Any], Any]]:
+    """Sealed values the register keeps itself: CS messages (a purged one is an empty
+    tombstone) and the 本人確認情報ファイル."""
+    return [
+        (
+            sa.select(cs_outbox.c.key_id, cs_outbox.c.box, cs_outbox.c.message_id).where(
+                sa.func.length(cs_outbox.c.box) > 0
+            ),
+            body_context,
+        ),
+        (
+            sa.select(cs_identity.c.key_id, cs_identity.c.box, cs_identity.c.resident_code),
+            identity_context,
+        ),
+    ]
+
+
+def _open_everything(
+    store: SqlAlchemyStore, engine: sa.Engine, sources: list[tuple[sa.Select[Any], Any]]
+) -> tuple[int, int]:
+    cipher = store.vault.cipher
+    checked = bad = 0
     with engine.connect() as conn:
         for query, context in sources:
             for key_id, box, *owner in conn.execution_options(yield_per=1000).execute(query):

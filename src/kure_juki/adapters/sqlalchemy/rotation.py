@@ -15,7 +15,11 @@ import attrs
 import sqlalchemy as sa
 
 from kure_juki.adapters.sqlalchemy import dialect
+from kure_juki.adapters.sqlalchemy.crypto import Cipher
+from kure_juki.adapters.sqlalchemy.outbox import body_context, identity_context
 from kure_juki.adapters.sqlalchemy.tables import (
+    cs_identity,
+    cs_outbox,
     document_secrets,
     movement_secrets,
     my_numbers,
@@ -69,34 +73,31 @@ def rotate_keys(store: SqlAlchemyStore, *, new_key: bool = True) -> RotationRepo
             lambda row: document_context(row.kind, row.key),
         ),
     ]
+    # The register's own sealed values (CS messages, the 本人確認情報ファイル) live in the
+    # register's database even when the vault is apart.
+    register_owned: list[tuple[sa.Table, list[sa.Column[Any]], Any]] = [
+        (cs_outbox, [cs_outbox.c.message_id], lambda row: body_context(row.message_id)),
+        (
+            cs_identity,
+            [cs_identity.c.resident_code],
+            lambda row: identity_context(row.resident_code),
+        ),
+    ]
     with engine.connect() as conn:
         dialect.begin_write(conn)
         dialect.insert_ignore(
             conn, vault_meta, [{"name": KEY_CHECK + current, "value": cipher.key_check(current)}]
         )
         conn.commit()
-        for table, key_columns, context in owner_columns:
-            while True:
-                rows = conn.execute(
-                    sa.select(table).where(table.c.key_id != current).limit(BATCH)
-                ).all()
-                if not rows:
-                    break
-                dialect.begin_write(conn)
-                for row in rows:
-                    plain = cipher.open(row.key_id, row.box, context(row))
-                    _, box = cipher.seal(plain, context(row), current)
-                    where = [col == getattr(row, col.name) for col in key_columns]
-                    conn.execute(
-                        table.update()
-                        .where(*where, table.c.key_id == row.key_id)
-                        .values(key_id=current, box=box)
-                    )
-                conn.commit()
-                done += len(rows)
+        done += _reseal(conn, owner_columns, cipher, current)
         used = set()
         for table, _, _ in owner_columns:
             used |= set(conn.execute(sa.select(table.c.key_id).distinct()).scalars())
+        with store.engine.connect() as main:
+            done += _reseal(main, register_owned, cipher, current)
+            for table, _, _ in register_owned:
+                used |= set(main.execute(sa.select(table.c.key_id).distinct()).scalars())
+            main.rollback()
         checks = [
             name
             for name in conn.execute(
@@ -119,3 +120,35 @@ def rotate_keys(store: SqlAlchemyStore, *, new_key: bool = True) -> RotationRepo
         conn.rollback()
     store.vault.checked_keys.difference_update(retired)
     return RotationReport(current, created, done, retired, orphans)
+
+
+def _reseal(
+    conn: sa.Connection,
+    tables: list[tuple[sa.Table, list[sa.Column[Any]], Any]],
+    cipher: Cipher,
+    current: str,
+) -> int:
+    """Seal every value of *tables* not under *current* again under it, batch by batch."""
+    done = 0
+    for table, key_columns, context in tables:
+        while True:
+            rows = conn.execute(
+                sa.select(table).where(table.c.key_id != current).limit(BATCH)
+            ).all()
+            if not rows:
+                break
+            dialect.begin_write(conn)
+            for row in rows:
+                box = b""
+                if row.box:  # a purged message keeps an empty tombstone
+                    plain = cipher.open(row.key_id, row.box, context(row))
+                    _, box = cipher.seal(plain, context(row), current)
+                where = [col == getattr(row, col.name) for col in key_columns]
+                conn.execute(
+                    table.update()
+                    .where(*where, table.c.key_id == row.key_id)
+                    .values(key_id=current, box=box)
+                )
+            conn.commit()
+            done += sum(1 for row in rows if row.box)
+    return done
