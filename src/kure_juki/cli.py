@@ -249,6 +249,13 @@ def keys_rotate(args: argparse.Namespace) -> Outcome:
     return attrs.asdict(report), True
 
 
+# Subcommands kept in their own modules register themselves when imported.
+from kure_juki import cli_demo, cli_doctor  # noqa: E402, F401
+from kure_juki.cli_certificates import register_commands as _certificate_commands  # noqa: E402
+
+_certificate_commands()
+
+
 # -- the parser --------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(

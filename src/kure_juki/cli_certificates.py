@@ -35,8 +35,11 @@ def _fail(code: str, status: int = UNREADABLE) -> int:
 
 def public_keys_document(keys: SigningKeys, municipality_code: str | None = None) -> dict[str, Any]:
     """The JSON a municipality publishes: every key ever used, by key id, in hex."""
-    out: dict[str, Any] = {"format": KEYS_FORMAT, "current": keys.current_id,
-                           "keys": keys.public_keys_hex()}
+    out: dict[str, Any] = {
+        "format": KEYS_FORMAT,
+        "current": keys.current_id,
+        "keys": keys.public_keys_hex(),
+    }
     if municipality_code is not None:
         out["municipality_code"] = municipality_code
     return out
@@ -75,33 +78,56 @@ def _signing_keys(args: argparse.Namespace) -> SigningKeys | None:
     return SigningKeys.at_path(path)
 
 
-def verify_certificate_command(args: argparse.Namespace) -> int:
-    """Check FILE's signature with the published keys (``--keys``) or the register's own."""
+def verification(args: argparse.Namespace) -> tuple[dict[str, Any], int]:
+    """The verdict on FILE with the published keys (``--keys``) or the register's own, and the
+    exit status (0 holds, 1 does not, 2 unreadable)."""
     try:
         content = Path(args.file).read_bytes()
     except OSError:
-        print(f"cannot read {args.file}", file=sys.stderr)
-        return UNREADABLE
+        return {"ok": False, "reason": "unreadable", "file": str(args.file)}, UNREADABLE
     public: dict[str, Any]
     if getattr(args, "keys", None):
         try:
             public = dict(load_public_keys(args.keys))
         except (OSError, ValueError):
-            return _fail("KJ-CERT-027")
+            return {"ok": False, "reason": "KJ-CERT-027"}, UNREADABLE
     else:
         keys = _signing_keys(args)
         if keys is None:
-            return _fail("KJ-CERT-027")
+            return {"ok": False, "reason": "KJ-CERT-027"}, UNREADABLE
         public = dict(keys.public_keys())
     result = verify_certificate(content, public)
     if result.ok:
-        print(f"OK serial={result.serial} key={result.key_id}")
-        return OK
+        return {"ok": True, "serial": result.serial, "key_id": result.key_id}, OK
     assert result.reason is not None
     ja, en = CATALOGUE[result.reason]
-    serial = f" serial={result.serial}" if result.serial else ""
-    print(f"NG {result.reason}{serial} {ja} / {en}")
-    return INVALID
+    return (
+        {
+            "ok": False,
+            "reason": result.reason,
+            "serial": result.serial,
+            "message_ja": ja,
+            "message_en": en,
+        },
+        INVALID,
+    )
+
+
+def verify_certificate_command(args: argparse.Namespace) -> int:
+    """Check FILE's signature with the published keys (``--keys``) or the register's own."""
+    verdict, status = verification(args)
+    if status == UNREADABLE:
+        reason = verdict["reason"]
+        if reason in CATALOGUE:
+            return _fail(reason)
+        print(f"cannot read {args.file}", file=sys.stderr)
+        return status
+    if verdict["ok"]:
+        print(f"OK serial={verdict['serial']} key={verdict['key_id']}")
+    else:
+        serial = f" serial={verdict['serial']}" if verdict["serial"] else ""
+        print(f"NG {verdict['reason']}{serial} {verdict['message_ja']} / {verdict['message_en']}")
+    return status
 
 
 def export_public_keys_command(args: argparse.Namespace) -> int:
@@ -109,8 +135,14 @@ def export_public_keys_command(args: argparse.Namespace) -> int:
     keys = _signing_keys(args)
     if keys is None:
         return _fail("KJ-CERT-027")
-    text = json.dumps(public_keys_document(keys, getattr(args, "municipality_code", None)),
-                      ensure_ascii=False, indent=1) + "\n"
+    text = (
+        json.dumps(
+            public_keys_document(keys, getattr(args, "municipality_code", None)),
+            ensure_ascii=False,
+            indent=1,
+        )
+        + "\n"
+    )
     out = getattr(args, "out", None)
     if out:
         Path(out).write_text(text, "utf-8")
@@ -119,19 +151,66 @@ def export_public_keys_command(args: argparse.Namespace) -> int:
     return OK
 
 
+def _verify_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", help="the issued certificate (PDF or text)")
+    p.add_argument("--keys", help="the municipality's published public keys (JSON)")
+    p.add_argument("--url", help="a register (sqlite:///…) whose key file to use instead")
+    p.add_argument("--signing-keys", help="a key file to use instead")
+
+
+def _export_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--url", help="the register (sqlite:///…) beside whose file the keys are")
+    p.add_argument("--signing-keys", help="the key file itself")
+    p.add_argument("--municipality-code", help="recorded in the output")
+    p.add_argument("-o", "--out", help="output file (default: standard output)")
+
+
+def register_commands() -> None:
+    """Both commands on the ``kure-juki`` command (exit 0 holds, 1 fails)."""
+    from kure_juki.cli import command
+
+    @command(
+        "verify-certificate",
+        help="check an issued certificate's signature offline",
+        configure=_verify_args,
+    )
+    def _verify(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
+        verdict, status = verification(args)
+        return verdict, status == OK
+
+    @command(
+        "export-public-keys",
+        help="write the municipality's public keys as JSON",
+        configure=_export_args,
+    )
+    def _export(args: argparse.Namespace) -> tuple[dict[str, Any], bool]:
+        keys = _signing_keys(args)
+        if keys is None:
+            return {"ok": False, "reason": "KJ-CERT-027"}, False
+        document = public_keys_document(keys, getattr(args, "municipality_code", None))
+        if getattr(args, "out", None):
+            Path(args.out).write_text(
+                json.dumps(document, ensure_ascii=False, indent=1) + "\n", "utf-8"
+            )
+            return {"ok": True, "written": args.out, "keys": len(document["keys"])}, True
+        return document, True
+
+
 def add_certificate_commands(
     subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
 ) -> None:
     """Register both commands on the ``kure-juki`` parser (``func`` is the handler)."""
-    verify = subparsers.add_parser("verify-certificate",
-                                   help="check an issued certificate's signature offline")
+    verify = subparsers.add_parser(
+        "verify-certificate", help="check an issued certificate's signature offline"
+    )
     verify.add_argument("file", help="the issued certificate (PDF or text)")
     verify.add_argument("--keys", help="the municipality's published public keys (JSON)")
     verify.add_argument("--url", help="a register (sqlite:///…) whose key file to use instead")
     verify.add_argument("--signing-keys", help="a key file to use instead")
     verify.set_defaults(func=verify_certificate_command)
-    export = subparsers.add_parser("export-public-keys",
-                                   help="write the municipality's public keys as JSON")
+    export = subparsers.add_parser(
+        "export-public-keys", help="write the municipality's public keys as JSON"
+    )
     export.add_argument("--url", help="the register (sqlite:///…) beside whose file the keys are")
     export.add_argument("--signing-keys", help="the key file itself")
     export.add_argument("--municipality-code", help="recorded in the output")

@@ -34,6 +34,7 @@ from kure_juki.service.movement_support import (
 )
 from kure_juki.service.passwords import check_password, hash_password
 from kure_juki.service.receipt import Receipt
+from kure_juki.service.registry_cs import CsRegistryOps
 from kure_juki.service.signing_keys import SigningKeys, default_key_path
 from kure_juki.service.stores import open_store
 from kure_juki.service.uow_view import UowView
@@ -60,7 +61,7 @@ def load_policy(source: Policy | Mapping[str, Any] | str | None = None) -> Polic
     return Policy.from_mapping(source)
 
 
-class Registry:
+class Registry(CsRegistryOps):
     """One municipality's register (住民基本台帳) on one store."""
 
     def __init__(
