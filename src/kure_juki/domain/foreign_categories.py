@@ -5,7 +5,8 @@ Categories (法30条45区分) and what their records hold besides nationality:
 特別永住者 — 特別永住者証明書の番号;
 一時庇護許可者 — 上陸期間 (its end);
 仮滞在許可者 — 仮滞在期間 (its end);
-出生による経過滞在者 and 国籍喪失による経過滞在者 — nothing further (they may stay 60 days from the birth or loss).
+出生による経過滞在者 and 国籍喪失による経過滞在者 — nothing further
+(they may stay 60 days from the birth or the loss of nationality).
 """
 
 from __future__ import annotations
