@@ -11,7 +11,6 @@ confirmed when the new town's 転入通知 arrives.
 from __future__ import annotations
 
 import contextlib
-import contextlib
 import sys
 from typing import Any
 
