@@ -24,10 +24,10 @@ memory (VmHWM) is their own.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import multiprocessing
-import os
 import random
 import statistics
 import sys
@@ -215,7 +215,9 @@ def search_latency(db: str, sample: list[dict[str, Any]]) -> dict[str, Any]:
             criteria = SearchCriteria(
                 family_name=query["family_name"],
                 given_name=query["given_name"],
-                birth_date=dt.date.fromisoformat(query["birth_date"]) if "birth_date" in query else None,
+                birth_date=dt.date.fromisoformat(query["birth_date"])
+                if "birth_date" in query
+                else None,
             )
             started = time.perf_counter()
             with store.unit_of_work() as uow:
@@ -226,10 +228,8 @@ def search_latency(db: str, sample: list[dict[str, Any]]) -> dict[str, Any]:
     store.close()
     clock = SettableClock("2026-11-26T10:00:00+09:00")
     reg = kj.open_registry(url, municipality_code="342025", clock=clock)
-    try:
+    with contextlib.suppress(kj.AccessDenied):
         reg.bootstrap_admin("admin", PASSWORD)
-    except kj.AccessDenied:
-        pass
     session = reg.login("admin", PASSWORD, terminal_id="BENCH", purpose="resident_records")
     for label, build in (("fuzzy_kana", fuzzy), ("name_birth_date", name_birth)):
         samples = []
@@ -272,16 +272,22 @@ def main() -> None:
     print("import (kure-juki import) ...", flush=True)
     imported = in_child(run_import, str(data), str(work / "imported.db"))
     ratio = imported["seconds"] / base["seconds"]
+    rate = imported["residents"] / imported["seconds"]
     print(
         f"  {imported['seconds']:.1f} s for {imported['residents']:,} residents "
-        f"({imported['residents'] / imported['seconds']:,.0f}/s), peak {imported['peak_rss_mb']:.0f} MB"
+        f"({rate:,.0f}/s), peak {imported['peak_rss_mb']:.0f} MB"
     )
-    print(f"  ratio import / baseline: {ratio:.2f}x (target <= 3x); "
-          f"import / plain baseline: {imported['seconds'] / plain['seconds']:.2f}x")
+    print(
+        f"  ratio import / baseline: {ratio:.2f}x (target <= 3x); "
+        f"import / plain baseline: {imported['seconds'] / plain['seconds']:.2f}x"
+    )
     results.update(
-        baseline_s=base["seconds"], plain_baseline_s=plain["seconds"],
-        import_s=imported["seconds"], import_ratio=ratio,
-        import_peak_rss_mb=imported["peak_rss_mb"], baseline_peak_rss_mb=base["peak_rss_mb"],
+        baseline_s=base["seconds"],
+        plain_baseline_s=plain["seconds"],
+        import_s=imported["seconds"],
+        import_ratio=ratio,
+        import_peak_rss_mb=imported["peak_rss_mb"],
+        baseline_peak_rss_mb=base["peak_rss_mb"],
     )
 
     print(f"search at {args.residents:,} residents ({len(sample)} queries each) ...", flush=True)

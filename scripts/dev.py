@@ -49,7 +49,8 @@ def test(extra: list[str]) -> int:
     status |= _run(PY, "-m", "ruff", "check", "src", "tests", "examples", "benchmarks",
                    check=False)
     status |= _run(PY, "-m", "mypy", "--strict", "src", check=False)
-    status |= _run(PY, "-m", "pytest", "-q", *extra, check=False)
+    # Two workers: the suite's PostgreSQL clusters and virtual card readers are per worker.
+    status |= _run(PY, "-m", "pytest", "-q", "-n", "2", *extra, check=False)
     return 1 if status else 0
 
 

@@ -61,7 +61,9 @@ def test_an_edit_with_the_sqlite3_cli_breaks_the_chain(tmp_path: Path, edit: str
 
 
 @pytest.mark.postgres
-def test_an_edit_with_psql_breaks_the_chain(fresh_postgres_url: str, postgres_cluster: object) -> None:
+def test_an_edit_with_psql_breaks_the_chain(
+    fresh_postgres_url: str, postgres_cluster: object
+) -> None:
     import sqlalchemy as sa
 
     from kure_juki.testing.postgres import PostgresCluster

@@ -29,7 +29,9 @@ PASSWORD = "a-long-passphrase"
 
 def register(url: str, **options: Any) -> tuple[kj.Registry, kj.Session]:
     reg = kj.open_registry(
-        url, municipality_code="342025", clock=SettableClock("2026-11-26T10:00:00+09:00"),
+        url,
+        municipality_code="342025",
+        clock=SettableClock("2026-11-26T10:00:00+09:00"),
         **options,
     )
     reg.bootstrap_admin("admin", PASSWORD)
@@ -37,8 +39,12 @@ def register(url: str, **options: Any) -> tuple[kj.Registry, kj.Session]:
     for _ in range(5):
         receipt = s.submit(move_in())
     s.submit(
-        {"type": "death", "occurred_on": "2026-11-24", "notified_on": "2026-11-25",
-         "resident_id": receipt.resident_ids[1]}
+        {
+            "type": "death",
+            "occurred_on": "2026-11-24",
+            "notified_on": "2026-11-25",
+            "resident_id": receipt.resident_ids[1],
+        }
     )
     return reg, s
 
@@ -55,7 +61,7 @@ def rows(engine: sa.Engine) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def test_backup_and_restore_into_sqlite(tmp_path: Path) -> None:
-    reg, s = register(f"sqlite:///{tmp_path / 'register.db'}")
+    reg, _s = register(f"sqlite:///{tmp_path / 'register.db'}")
     store = reg.store
     assert isinstance(store, SqlAlchemyStore)
     made = backup(store.engine, tmp_path / "backups")
@@ -84,7 +90,9 @@ def test_a_sqlite_backup_restores_into_postgres_and_back(
     assert rows(on_pg.engine) == rows(store.engine)
     # the register keeps working on PostgreSQL, the code pool's serial included
     pg_reg = kj.open_registry(
-        fresh_postgres_url, municipality_code="342025", key_store=keys,
+        fresh_postgres_url,
+        municipality_code="342025",
+        key_store=keys,
         clock=SettableClock("2026-11-26T12:00:00+09:00"),
     )
     s = pg_reg.login("admin", PASSWORD, terminal_id="T-2", purpose="resident_records")

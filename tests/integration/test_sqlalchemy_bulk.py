@@ -31,7 +31,9 @@ TODAY_CLOCK = "2026-11-26T10:00:00+09:00"
 def write(path: Path, lines: list[Any]) -> Path:
     with open(path, "w", encoding="utf-8") as out:
         for line in lines:
-            out.write((line if isinstance(line, str) else json.dumps(line, ensure_ascii=False)) + "\n")
+            out.write(
+                (line if isinstance(line, str) else json.dumps(line, ensure_ascii=False)) + "\n"
+            )
     return path
 
 
@@ -51,7 +53,9 @@ def everyone(store: SqlAlchemyStore) -> list[Any]:
         return list(uow.residents.iter_all())
 
 
-def test_a_synthetic_register_imports_and_checks_out(store: SqlAlchemyStore, tmp_path: Path) -> None:
+def test_a_synthetic_register_imports_and_checks_out(
+    store: SqlAlchemyStore, tmp_path: Path
+) -> None:
     lines = list(synthetic.households(400, seed=3))
     path = write(tmp_path / "in.jsonl", lines)
     report = import_jsonl(store, path, batch_lines=50)
@@ -80,9 +84,14 @@ def _bad_lines(good: list[dict[str, Any]]) -> list[tuple[Any, set[str]]]:
         return lambda line: line["persons"][0].__setitem__(key, value)
 
     def two_heads(line: dict[str, Any]) -> None:
-        line["persons"].append({**line["persons"][0], "resident_id": "1999999999",
-                                "resident_code": synthetic.codes(99_999)[0],
-                                "my_number": synthetic.codes(99_999)[1]})
+        line["persons"].append(
+            {
+                **line["persons"][0],
+                "resident_id": "1999999999",
+                "resident_code": synthetic.codes(99_999)[0],
+                "my_number": synthetic.codes(99_999)[1],
+            }
+        )
 
     return [
         ("{not json", {"KJ-STORE-020"}),
@@ -96,8 +105,10 @@ def _bad_lines(good: list[dict[str, Any]]) -> list[tuple[Any, set[str]]]:
         (changed(7, lambda line: line.__setitem__("head_id", "1888888888")), {"KJ-STORE-024"}),
         (changed(8, set_person("became_resident_on", "1900-01-01")), {"KJ-STORE-025"}),
         # already imported by the first line of the file (ids, codes and number reused)
-        (changed(0, lambda line: None), {"KJ-STORE-022", "KJ-STORE-023", "KJ-LOGIC-001",
-                                         "KJ-LOGIC-002"}),
+        (
+            changed(0, lambda line: None),
+            {"KJ-STORE-022", "KJ-STORE-023", "KJ-LOGIC-001", "KJ-LOGIC-002"},
+        ),
     ]
 
 
@@ -108,7 +119,9 @@ def test_bad_lines_are_reported_by_number_and_code_never_by_value(
     bad = _bad_lines(good)
     # good lines 0..9 first, then the bad ones, then the rest of the good ones
     lines: list[Any] = good[:1] + [b for b, _ in bad] + good[9:]
-    path = write(tmp_path / "in.jsonl", [x if not isinstance(x, list) else json.dumps(x) for x in lines])
+    path = write(
+        tmp_path / "in.jsonl", [x if not isinstance(x, list) else json.dumps(x) for x in lines]
+    )
     errors: list[LineError] = []
     report = import_jsonl(store, path, batch_lines=4, on_error=errors.append)
     assert report.bad_lines == len(bad)
@@ -180,9 +193,7 @@ def test_export_needs_an_approval_and_never_carries_a_my_number(
         export_jsonl(store, io.BytesIO(), approval="bad", approve=refuse)
     seen: list[tuple[str | None, int]] = []
     out = io.BytesIO()
-    written = export_jsonl(
-        store, out, approval="token-1", approve=lambda t, n: seen.append((t, n))
-    )
+    written = export_jsonl(store, out, approval="token-1", approve=lambda t, n: seen.append((t, n)))
     assert written == 60 and seen == [("token-1", 60)]
     text = out.getvalue().decode()
     for line in lines:
@@ -221,7 +232,9 @@ def test_the_cli_import_and_export(tmp_path: Path, capsys: pytest.CaptureFixture
     assert not (tmp_path / "out.jsonl").exists()
     cli.export_approval = lambda token, records: None
     try:
-        assert cli.main(["--json", "export", url, str(tmp_path / "out.jsonl"), "--approval", "x"]) == 0
+        assert (
+            cli.main(["--json", "export", url, str(tmp_path / "out.jsonl"), "--approval", "x"]) == 0
+        )
     finally:
         cli.export_approval = None
     assert json.loads(capsys.readouterr().out)["records"] == 30

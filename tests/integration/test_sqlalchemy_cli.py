@@ -13,7 +13,13 @@ from kure_juki import cli
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    for argv in ([], ["bogus"], ["db"], ["import", "sqlite:///x.db"], ["import", "a", "b", "--batch-lines", "x"]):
+    for argv in (
+        [],
+        ["bogus"],
+        ["db"],
+        ["import", "sqlite:///x.db"],
+        ["import", "a", "b", "--batch-lines", "x"],
+    ):
         with pytest.raises(SystemExit) as caught:
             cli.main(argv)
         assert caught.value.code == 2

@@ -7,7 +7,7 @@ from __future__ import annotations
 import gzip
 import io
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -49,18 +49,22 @@ def likely_forms(number: str) -> Iterator[bytes]:
 
 
 def assert_absent(
-    blob: bytes, numbers: list[str], where: str, encodings: object = forms
+    blob: bytes,
+    numbers: list[str],
+    where: str,
+    encodings: Callable[[str], Iterator[bytes]] = forms,
 ) -> None:
-    make = encodings if callable(encodings) else forms
     for number in numbers:
-        for form in make(number):
+        for form in encodings(number):
             assert form not in blob, f"a My Number was found in {where}"
 
 
 def fill(url: str, **options: object) -> tuple[kj.Registry, kj.Session, list[str]]:
     """A register with move-ins (numbers given) and births (numbers generated)."""
     reg = kj.open_registry(
-        url, municipality_code="342025", clock=SettableClock("2026-11-26T10:00:00+09:00"),
+        url,
+        municipality_code="342025",
+        clock=SettableClock("2026-11-26T10:00:00+09:00"),
         **options,
     )
     reg.bootstrap_admin("admin", PASSWORD)
@@ -77,9 +81,14 @@ def fill(url: str, **options: object) -> tuple[kj.Registry, kj.Session, list[str
                 "notified_on": "2026-11-25",
                 "household_id": receipt.household_id,
                 "person": {
-                    "family_name": "佐藤", "given_name": f"子{i}", "family_name_kana": "さとう",
-                    "given_name_kana": "こ", "sex": "female", "relationship": "子",
-                    "registered_domicile": "広島県呉市中央四丁目1番", "domicile_head": "佐藤　一郎",
+                    "family_name": "佐藤",
+                    "given_name": f"子{i}",
+                    "family_name_kana": "さとう",
+                    "given_name_kana": "こ",
+                    "sex": "female",
+                    "relationship": "子",
+                    "registered_domicile": "広島県呉市中央四丁目1番",
+                    "domicile_head": "佐藤　一郎",
                 },
             }
         )

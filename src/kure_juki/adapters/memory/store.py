@@ -124,6 +124,9 @@ class _Residents:
         elif c.my_number:
             hit = self._s.by_number.get(c.my_number)
             ids = {hit} if hit else set()
+            if c.include_deleted:  # 除票 are not indexed: a rare query, a full scan
+                ids |= {r.resident_id for r in self._s.residents.values()
+                        if r.my_number == c.my_number}
         elif c.birth_date is not None:
             ids = set(self._s.by_birth.get(c.birth_date, ()))
         else:
