@@ -37,7 +37,35 @@ def ensure_env() -> None:
     _run(*pip, "-e", f"{ROOT}[test]")
     if Path("/usr/include/PCSC/winscard.h").exists():
         _run(*pip, "-e", f"{ROOT}[test,pcsc]")
+    ensure_font()
     STAMP.write_text(wanted)
+
+
+DEBIAN_FONT = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
+
+
+def ensure_font() -> None:
+    """Certificates embed a Japanese TrueType font. Debian's fonts-ipaexfont is preferred
+    (`.ci/run` installs it); without it, IPAexゴシック (IPA Font License) is taken from a PyPI
+    source distribution that ships it and kept inside .venv."""
+    target = VENV / "share" / "kure_juki" / "fonts"
+    if DEBIAN_FONT.exists() or (target / "ipaexg.ttf").exists():
+        return
+    import tarfile
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        _run(PY, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
+             "--disable-pip-version-check", "-d", tmp, "japanize-matplotlib==1.1.3")
+        archive = next(Path(tmp).glob("japanize*matplotlib-*.tar.gz"))
+        target.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(archive) as tar:
+            for member in tar.getmembers():
+                name = Path(member.name).name
+                if "/fonts/" in member.name and name.endswith((".ttf", ".txt")):
+                    source = tar.extractfile(member)
+                    if source is not None:
+                        (target / name).write_bytes(source.read())
 
 
 def demo() -> int:

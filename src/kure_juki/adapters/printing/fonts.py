@@ -11,6 +11,8 @@ map is read here and the layout substitutes what neither font can draw.
 from __future__ import annotations
 
 import hashlib
+import os
+import sys
 import threading
 from pathlib import Path
 
@@ -21,8 +23,32 @@ from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from kure_juki.domain.errors import RegistryError, problem
 
 # IPAex明朝 and IPAexゴシック where Debian's fonts-ipaexfont puts them.
-DEFAULT_BODY_FONT = Path("/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf")
-DEFAULT_HEADING_FONT = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
+DEBIAN_BODY_FONT = Path("/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf")
+DEBIAN_HEADING_FONT = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
+# Where `scripts/dev.py` puts IPAexゴシック on a machine without the Debian package (taken
+# from a PyPI distribution that ships it), inside the virtual environment.
+PRIVATE_FONT_DIR = Path(sys.prefix) / "share" / "kure_juki" / "fonts"
+
+
+def _first_existing(*candidates: Path) -> Path:
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    return candidates[0]
+
+
+def default_fonts() -> tuple[Path, Path]:
+    """Body and heading fonts: $KURE_JUKI_BODY_FONT / $KURE_JUKI_HEADING_FONT, else IPAex from
+    Debian, else the IPAexゴシック kept in the virtual environment (for both)."""
+    private = PRIVATE_FONT_DIR / "ipaexg.ttf"
+    heading = Path(os.environ.get("KURE_JUKI_HEADING_FONT", "")) if os.environ.get(
+        "KURE_JUKI_HEADING_FONT") else _first_existing(DEBIAN_HEADING_FONT, private)
+    body = Path(os.environ.get("KURE_JUKI_BODY_FONT", "")) if os.environ.get(
+        "KURE_JUKI_BODY_FONT") else _first_existing(DEBIAN_BODY_FONT, heading)
+    return body, heading
+
+
+DEFAULT_BODY_FONT, DEFAULT_HEADING_FONT = DEBIAN_BODY_FONT, DEBIAN_HEADING_FONT
 
 SUBSTITUTE_CHAR = "〓"
 
@@ -65,8 +91,9 @@ def load_fonts(
     body: str | Path | None = None, heading: str | Path | None = None
 ) -> FontSet:
     """The fonts at *body* and *heading* (IPAex by default), registered once per process."""
-    body_path = Path(body) if body is not None else DEFAULT_BODY_FONT
-    heading_path = Path(heading) if heading is not None else DEFAULT_HEADING_FONT
+    default_body, default_heading = default_fonts()
+    body_path = Path(body) if body is not None else default_body
+    heading_path = Path(heading) if heading is not None else default_heading
     key = (body_path, heading_path)
     with _lock:
         fonts = _sets.get(key)

@@ -85,13 +85,13 @@ def sample_seal_impression(name: str = "髙橋", size: int = 240) -> bytes:
     """A PNG of a round seal (印影) with *name* in red, drawn with the body font."""
     from PIL import Image, ImageDraw, ImageFont  # reportlab's own dependency
 
-    from kure_juki.adapters.printing.fonts import DEFAULT_BODY_FONT
+    from kure_juki.adapters.printing.fonts import default_fonts
 
     image = Image.new("RGBA", (size, size), (255, 255, 255, 0))
     draw = ImageDraw.Draw(image)
     red = (200, 30, 40, 255)
     draw.ellipse((8, 8, size - 8, size - 8), outline=red, width=size // 24)
-    font = ImageFont.truetype(str(DEFAULT_BODY_FONT), int(size * 0.8 / max(len(name), 1)))
+    font = ImageFont.truetype(str(default_fonts()[0]), int(size * 0.8 / max(len(name), 1)))
     step = (size - 40) / max(len(name), 1)
     for i, ch in enumerate(name):  # written top to bottom, as seals are
         draw.text((size / 2, 20 + step * (i + 0.5)), ch, font=font, fill=red, anchor="mm")
