@@ -26,7 +26,7 @@ def _run(*cmd: str | Path, check: bool = True) -> int:
 
 
 def ensure_env() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 (this script may be started by an older Python)
         sys.exit("kure_juki needs Python 3.11 or newer")
     if not PY.exists():
         venv.create(VENV, with_pip=True)
