@@ -7,8 +7,8 @@ kills the sender before or after sending, following a random schedule. Restarted
 over after the dead one's lease. At the end the prefecture has applied each update exactly once
 in order, its copy equals the register's identity file, and the exchange holds each notice once.
 
-The schedules run on the memory store (9,000) and on SQLite (1,000): 10,000 in all, each a tiny
-example (override with KJ_FAULT_EXAMPLES_MEMORY / KJ_FAULT_EXAMPLES_SQLITE);
+The schedules run on the memory store (9,000), on SQLite (1,000) and on PostgreSQL (1,000):
+11,000 in all, each a tiny example (override with KJ_FAULT_EXAMPLES_MEMORY / _SQLITE / _POSTGRES);
 ``test_outbox_postgres.py`` runs two worker processes on PostgreSQL.
 """
 
@@ -35,11 +35,13 @@ from kure_juki.service.cs_delivery import deliver
 from kure_juki.service.cs_sync import outbox_of
 from kure_juki.testing.clock import SettableClock
 from kure_juki.testing.cs import identity_record, updated
+from kure_juki.testing.postgres import PostgresCluster
 
 KURE = "342025"
 LEASE = dt.timedelta(seconds=60)
 MEMORY_EXAMPLES = int(os.environ.get("KJ_FAULT_EXAMPLES_MEMORY", "9000"))
 SQLITE_EXAMPLES = int(os.environ.get("KJ_FAULT_EXAMPLES_SQLITE", "1000"))
+POSTGRES_EXAMPLES = int(os.environ.get("KJ_FAULT_EXAMPLES_POSTGRES", "1000"))
 
 faults = st.lists(
     st.builds(Fault, st.sampled_from(FAULTS), st.integers(0, 2**20)), max_size=4
@@ -185,6 +187,37 @@ def test_every_change_arrives_once_in_order_on_memory(
 ) -> None:
     clock = SettableClock()
     rig = _memory_rig(clock)
+    rig.enqueue(kinds)
+    rig.deliver_through(schedule)
+    rig.check()
+
+
+@pytest.fixture(scope="module")
+def postgres_store(postgres_cluster: PostgresCluster) -> Iterator[Store]:
+    """One PostgreSQL register for every example, as for SQLite."""
+    reg = kj.open_registry(postgres_cluster.create_database(), municipality_code=KURE,
+                           policy=POLICY)
+    yield reg.store
+    reg.close()
+
+
+@settings(
+    max_examples=POSTGRES_EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    database=None,
+)
+@given(kinds=changes, schedule=faults)
+def test_every_change_arrives_once_in_order_on_postgres(
+    postgres_store: Store, kinds: list[str], schedule: list[Fault]
+) -> None:
+    _empty(postgres_store)
+    clock = SettableClock()
+    rig = Rig(
+        "postgres",
+        clock,
+        lambda: kj.Registry(postgres_store, municipality_code=KURE, clock=clock, policy=POLICY),
+    )
     rig.enqueue(kinds)
     rig.deliver_through(schedule)
     rig.check()
