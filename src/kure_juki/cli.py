@@ -65,6 +65,7 @@ export_approval: Callable[[str | None, int], None] | None = None
 def _store_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--my-number-url", help="a second database for the My Number vault")
     parser.add_argument("--key-file", help="the key file (default: beside a SQLite database)")
+    parser.add_argument("--signing-keys", help="the municipality's signing key file")
 
 
 def _open(args: argparse.Namespace, *, create: bool = False) -> Any:
@@ -125,6 +126,27 @@ def db_check(args: argparse.Namespace) -> Outcome:
     return report.to_dict(), report.ok
 
 
+def _session_free_approval(store: Any, operator_id: str) -> Callable[[str | None, int], None]:
+    """The access layer's check of a supervisor's token, for an export run without a session."""
+    from kure_juki.ports.clock import system_clock
+    from kure_juki.service.session_access import approval_check
+
+    return approval_check(store, operator_id=operator_id, clock=system_clock)
+
+
+def _sign_audit_end(args: argparse.Namespace, store: Any) -> None:
+    """Entries appended without a Registry are signed at once with the municipality's key
+    (beside a SQLite file, or named by --signing-keys), so the audit log keeps verifying."""
+    from kure_juki.ports.clock import system_clock
+    from kure_juki.service.audit_checkpoints import checkpoint_store
+    from kure_juki.service.signing_keys import SigningKeys, default_key_path
+
+    path = getattr(args, "signing_keys", None) or default_key_path(args.url)
+    if path is None:
+        return
+    checkpoint_store(store, SigningKeys.at_path(path), system_clock().isoformat())
+
+
 # -- import / export -------------------------------------------------------------------------
 def _import_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("url", help="the database URL")
@@ -159,6 +181,7 @@ def import_command(args: argparse.Namespace) -> Outcome:
             on_error=report_line,
             progress=not args.no_progress,
         )
+        _sign_audit_end(args, store)
     finally:
         store.close()
     return {**report.to_dict(), "errors": errors}, report.bad_lines == 0
@@ -168,6 +191,7 @@ def _export_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("url", help="the database URL")
     p.add_argument("file", type=Path, help="where to write JSON Lines (never My Numbers)")
     p.add_argument("--approval", help="the manager's approval token (一括出力の事前承認)")
+    p.add_argument("--operator", default="", help="the operator the approval names")
     _store_options(p)
 
 
@@ -181,11 +205,13 @@ def export_command(args: argparse.Namespace) -> Outcome:
     try:
         partial = args.file.with_name(args.file.name + ".partial")
         try:
+            approve = export_approval or _session_free_approval(store, args.operator)
             with open(partial, "wb") as out:
-                written = export_jsonl(store, out, approval=args.approval, approve=export_approval)
+                written = export_jsonl(store, out, approval=args.approval, approve=approve)
             partial.replace(args.file)
         finally:
             partial.unlink(missing_ok=True)
+            _sign_audit_end(args, store)  # a refusal is audited too
     finally:
         store.close()
     return {"records": written, "file": str(args.file)}, True
