@@ -42,3 +42,20 @@ def test_a_new_process_with_a_new_key_still_verifies_the_old_signatures(
     assert second.verify_audit_log().ok
     assert second.verify_certificate(cert.content)
     second.close()
+
+
+def test_two_processes_with_their_own_keys_verify_each_others_signatures(
+    durable_url: str, clock: SettableClock
+) -> None:
+    one = kj.open_registry(durable_url, municipality_code="342025", clock=clock,
+                           signing_keys=SigningKeys.generate())
+    one.bootstrap_admin("admin", "a-long-passphrase")
+    other = kj.open_registry(durable_url, municipality_code="342025", clock=clock,
+                             signing_keys=SigningKeys.generate())
+    for reg in (one, other, one):  # each signs the head in turn
+        s = reg.login("admin", "a-long-passphrase", terminal_id="T", purpose="resident_records")
+        s.submit(move_in())
+    assert one.verify_audit_log().ok
+    assert other.verify_audit_log().ok
+    one.close()
+    other.close()

@@ -103,9 +103,7 @@ class Registry(CsRegistryOps):
         without a key file — PostgreSQL — otherwise gets a new key per process)."""
         keys = self.signing_keys
         with self.store.unit_of_work() as uow:
-            known = {d["key_id"]: d["public_key"] for d in uow.documents.iter_kind(PUBLIC_KEYS)}
-            for kid, public_hex in known.items():
-                keys.add_public_key(kid, public_hex)
+            known = self._trust_published_keys(uow)
             if keys.current_id not in known:
                 uow.documents.put(PUBLIC_KEYS, keys.current_id, {
                     "key_id": keys.current_id,
@@ -113,6 +111,13 @@ class Registry(CsRegistryOps):
                     "published_at": self.now().isoformat(),
                 })
                 uow.commit()
+
+    def _trust_published_keys(self, uow: UnitOfWork) -> set[str]:
+        """Trust every public key recorded in the store; returns their ids."""
+        known = {d["key_id"]: d["public_key"] for d in uow.documents.iter_kind(PUBLIC_KEYS)}
+        for kid, public_hex in known.items():
+            self.signing_keys.add_public_key(kid, public_hex)
+        return set(known)
 
     # -- time ---------------------------------------------------------------------------
     def now(self) -> dt.datetime:
@@ -183,6 +188,7 @@ class Registry(CsRegistryOps):
         """Walk the whole log: the hash chain, every signed checkpoint, the *anchors* kept
         outside, and that no movement lost its audit entry. ``.ok`` is False on any finding."""
         with self.store.unit_of_work() as uow:
+            self._trust_published_keys(uow)  # other processes may have signed since we opened
             report = checkpoints.verify(uow, self.signing_keys, list(anchors))
         if not report.ok:
             log.warning("audit_log_invalid", problems=list(report.problems))
@@ -469,6 +475,8 @@ class Registry(CsRegistryOps):
         any change to any byte of the issued file makes it False."""
         from kure_juki.service.registry_certificates import verify_certificate
 
+        with self.store.unit_of_work() as uow:
+            self._trust_published_keys(uow)
         return verify_certificate(self, content)
 
     def abolish_seals_of_deleted(self) -> list[str]:

@@ -56,7 +56,7 @@ from kure_juki.adapters.sqlalchemy.tables import (
     residents,
     sequences,
 )
-from kure_juki.adapters.sqlalchemy.vault import number_context
+from kure_juki.adapters.sqlalchemy.vault import new_ref, number_context
 from kure_juki.domain import audit as audit_chain
 from kure_juki.domain.address import Address, OtherPlace
 from kure_juki.domain.errors import Problem, RegistryError, problem
@@ -586,7 +586,7 @@ class _Importer:
             for p in rec.people:
                 ref = None
                 if p.my_number is not None:
-                    ref = os.urandom(16).hex()
+                    ref = new_ref(p.resident_id)
                     _, box = self.cipher.seal(
                         p.my_number.encode(), number_context(p.resident_id), kid
                     )

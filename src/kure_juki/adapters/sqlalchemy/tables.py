@@ -278,7 +278,6 @@ my_numbers = sa.Table(
     sa.Column("box", sa.LargeBinary(), nullable=False),
     sa.Column("blind", sa.LargeBinary(), nullable=False),
     sa.Index(None, "blind"),
-    sa.Index(None, "resident_id"),
 )
 
 movement_secrets = sa.Table(

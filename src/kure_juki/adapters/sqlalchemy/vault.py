@@ -1,11 +1,11 @@
 """The vault: My Numbers (and the My Numbers of movement records) kept apart and encrypted.
 
 It lives in the register's own database (tables ``my_numbers``, ``movement_secrets``) or in a
-second database (``my_number_url=``), like the seed's 住民マスタ and 個人番号 DB. A resident row
-points at its vault row by an opaque random ``ref``: a new My Number is a new vault row, so the
-register can switch to it atomically even when the vault sits in another database (the vault
-commits first; a register commit that then fails leaves only an unreferenced row behind, which
-:func:`sweep` removes).
+second database (``my_number_url=``), like the seed's 住民マスタ and 個人番号 DB. A resident
+row points at its vault row by a ``ref`` (宛名番号 and random bits): a new My Number is a new
+vault row, so the register can switch to it atomically even when the vault sits in another
+database (the vault commits first; a register commit that then fails leaves only an
+unreferenced row behind, which :func:`sweep` removes).
 
 ``vault_meta`` holds check values (a keyed digest of a constant, a constant sealed under each
 key id in use) so that opening the store with the wrong key store fails at once with
@@ -34,6 +34,12 @@ from kure_juki.domain.errors import RegistryError
 
 BLIND_CHECK = "blind_check"
 KEY_CHECK = "key_check:"
+
+
+def new_ref(resident_id: str) -> str:
+    """A vault row's key: the 宛名番号 (rows of one person, and of one import, sit together in
+    the index) and 64 random bits (a new number is a new row, never a reused key)."""
+    return f"{resident_id}-{secrets.token_hex(8)}"
 
 
 def number_context(resident_id: str) -> str:
@@ -171,7 +177,7 @@ class VaultSession:
             _, box = self.cipher.seal(number.encode("utf-8"), number_context(rid), kid)
             rows.append(
                 {
-                    "ref": secrets.token_hex(16),
+                    "ref": new_ref(rid),
                     "resident_id": rid,
                     "key_id": kid,
                     "box": box,

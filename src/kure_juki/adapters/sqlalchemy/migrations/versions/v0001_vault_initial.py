@@ -33,7 +33,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("ref", name="pk_my_numbers"),
     )
     op.create_index("ix_my_numbers_blind", "my_numbers", ["blind"])
-    op.create_index("ix_my_numbers_resident_id", "my_numbers", ["resident_id"])
     op.create_table(
         "movement_secrets",
         sa.Column("movement_id", sa.BigInteger(), autoincrement=False, nullable=False),
