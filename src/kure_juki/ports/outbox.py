@@ -73,6 +73,35 @@ class OutboxEntry:  # 送信待ち電文
     sent_at: dt.datetime | None = None
     purge_after: dt.datetime | None = None  # 送付先情報: deleted once this has passed
 
+    # The transitions every outbox adapter records (the same for memory and SQL).
+    def claimed(self, worker: str, until: dt.datetime) -> OutboxEntry:
+        return attrs.evolve(self, claimed_by=worker, claimed_until=until)
+
+    def released(self) -> OutboxEntry:
+        return attrs.evolve(self, claimed_by=None, claimed_until=None)
+
+    def sent(self, now: dt.datetime, purge_after: dt.datetime | None) -> OutboxEntry:
+        return attrs.evolve(self.released(), state="sent", sent_at=now, purge_after=purge_after)
+
+    def failed(self, code: str, next_try_at: dt.datetime) -> OutboxEntry:
+        return attrs.evolve(
+            self.released(), attempts=self.attempts + 1, last_code=code, next_try_at=next_try_at
+        )
+
+    def requeued(self, now: dt.datetime) -> OutboxEntry:
+        return attrs.evolve(self, state="pending", sent_at=None, next_try_at=now)
+
+    def purged(self) -> OutboxEntry:
+        return attrs.evolve(self, state="purged", body=b"")
+
+    def refused(self, codes: Iterable[str]) -> OutboxEntry:
+        return attrs.evolve(
+            self.released(),
+            state="refused",
+            attempts=self.attempts + 1,
+            last_code=",".join(codes)[:200] or None,
+        )
+
     def claimable(self, worker: str, now: dt.datetime) -> bool:
         """Pending, due, and not under another worker's live lease."""
         return (

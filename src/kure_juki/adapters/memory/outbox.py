@@ -14,8 +14,6 @@ import weakref
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import attrs
-
 from kure_juki.domain.cs_messages import IdentityUpdate, Message, encode_message
 from kure_juki.domain.errors import LinkError, problem
 from kure_juki.domain.identity_file import IdentityRecord
@@ -158,7 +156,7 @@ class MemoryOutbox:
             for entry in heads:
                 if len(claimed) >= batch or not entry.claimable(worker, now):
                     break
-                taken = attrs.evolve(entry, claimed_by=worker, claimed_until=now + lease)
+                taken = entry.claimed(worker, now + lease)
                 self._put(taken)
                 claimed.append(taken)
         return claimed
@@ -180,60 +178,33 @@ class MemoryOutbox:
         entry = self.get(message_id)
         if entry is None or entry.state != "pending":
             return  # already recorded (by this worker before a restart, or another)
-        self._put(
-            attrs.evolve(
-                entry,
-                state="sent",
-                sent_at=now,
-                purge_after=purge_after,
-                claimed_by=None,
-                claimed_until=None,
-            )
-        )
+        self._put(entry.sent(now, purge_after))
 
     def mark_failed(
         self, message_id: int, worker: str, *, code: str, next_try_at: dt.datetime
     ) -> None:
         entry = self._owned(message_id, worker)
         if entry is not None:
-            self._put(
-                attrs.evolve(
-                    entry,
-                    attempts=entry.attempts + 1,
-                    last_code=code,
-                    next_try_at=next_try_at,
-                    claimed_by=None,
-                    claimed_until=None,
-                )
-            )
+            self._put(entry.failed(code, next_try_at))
 
     def mark_refused(self, message_id: int, worker: str, *, codes: Iterable[str]) -> None:
         entry = self.get(message_id)
         if entry is None or entry.state != "pending":
             return
-        self._put(
-            attrs.evolve(
-                entry,
-                state="refused",
-                attempts=entry.attempts + 1,
-                last_code=",".join(codes)[:200] or None,
-                claimed_by=None,
-                claimed_until=None,
-            )
-        )
+        self._put(entry.refused(codes))
 
     def release(self, message_ids: Iterable[int], worker: str) -> None:
         for message_id in message_ids:
             entry = self._owned(message_id, worker)
             if entry is not None:
-                self._put(attrs.evolve(entry, claimed_by=None, claimed_until=None))
+                self._put(entry.released())
 
     def requeue(self, stream: str, from_sequence: int, *, now: dt.datetime) -> int:
         count = 0
         for entry in list(self.entries(state="sent")):
             in_stream = entry.stream == stream and entry.sequence is not None
             if in_stream and entry.sequence is not None and entry.sequence >= from_sequence:
-                self._put(attrs.evolve(entry, state="pending", sent_at=None, next_try_at=now))
+                self._put(entry.requeued(now))
                 count += 1
         return count
 
@@ -241,7 +212,7 @@ class MemoryOutbox:
         count = 0
         for entry in list(self.entries(state="sent")):
             if entry.purge_after is not None and entry.purge_after <= now:
-                self._put(attrs.evolve(entry, state="purged", body=b""))
+                self._put(entry.purged())
                 count += 1
         return count
 

@@ -18,7 +18,6 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-import attrs
 import sqlalchemy as sa
 
 from kure_juki.adapters.sqlalchemy import codec, dialect
@@ -273,7 +272,7 @@ class SqlOutbox:
             for entry in heads:
                 if len(claimed) >= batch or not entry.claimable(worker, now):
                     break
-                taken = attrs.evolve(entry, claimed_by=worker, claimed_until=now + lease)
+                taken = entry.claimed(worker, now + lease)
                 self._write(taken, new=False)
                 claimed.append(taken)
         return claimed
@@ -295,56 +294,26 @@ class SqlOutbox:
         entry = self.get(message_id)
         if entry is None or entry.state != "pending":
             return  # already recorded (by this worker before a restart, or another)
-        self._write(
-            attrs.evolve(
-                entry,
-                state="sent",
-                sent_at=now,
-                purge_after=purge_after,
-                claimed_by=None,
-                claimed_until=None,
-            ),
-            new=False,
-        )
+        self._write(entry.sent(now, purge_after), new=False)
 
     def mark_failed(
         self, message_id: int, worker: str, *, code: str, next_try_at: dt.datetime
     ) -> None:
         entry = self._owned(message_id, worker)
         if entry is not None:
-            self._write(
-                attrs.evolve(
-                    entry,
-                    attempts=entry.attempts + 1,
-                    last_code=code,
-                    next_try_at=next_try_at,
-                    claimed_by=None,
-                    claimed_until=None,
-                ),
-                new=False,
-            )
+            self._write(entry.failed(code, next_try_at), new=False)
 
     def mark_refused(self, message_id: int, worker: str, *, codes: Iterable[str]) -> None:
         entry = self.get(message_id)
         if entry is None or entry.state != "pending":
             return
-        self._write(
-            attrs.evolve(
-                entry,
-                state="refused",
-                attempts=entry.attempts + 1,
-                last_code=",".join(codes)[:200] or None,
-                claimed_by=None,
-                claimed_until=None,
-            ),
-            new=False,
-        )
+        self._write(entry.refused(codes), new=False)
 
     def release(self, message_ids: Iterable[int], worker: str) -> None:
         for message_id in message_ids:
             entry = self._owned(message_id, worker)
             if entry is not None:
-                self._write(attrs.evolve(entry, claimed_by=None, claimed_until=None), new=False)
+                self._write(entry.released(), new=False)
 
     def requeue(self, stream: str, from_sequence: int, *, now: dt.datetime) -> int:
         found = list(
@@ -356,16 +325,14 @@ class SqlOutbox:
             )
         )
         for entry in found:
-            self._write(
-                attrs.evolve(entry, state="pending", sent_at=None, next_try_at=now), new=False
-            )
+            self._write(entry.requeued(now), new=False)
         return len(found)
 
     def purge_due(self, now: dt.datetime) -> int:
         count = 0
         for entry in list(self._rows(cs_outbox.c.state == "sent")):
             if entry.purge_after is not None and entry.purge_after <= now:
-                self._write(attrs.evolve(entry, state="purged", body=b""), new=False)
+                self._write(entry.purged(), new=False)
                 count += 1
         return count
 
