@@ -265,3 +265,17 @@ def test_cancellation_refused_when_a_later_movement_touched_the_records(
                 "target": {"type": "move_in", "residents": {}, "households": {}},
             }
         )
+
+
+def test_cancellation_that_would_leave_one_member_without_a_head_is_refused(
+    clerk: kj.Session,
+) -> None:
+    r = clerk.submit(move_in())
+    joined = clerk.submit(move_in([person(relationship="同居人", birth_date="1990-01-01")],
+                                  household={"household_id": r.household_id}))
+    clerk.submit({"type": "death", "occurred_on": "2026-11-25",
+                  "resident_id": r.resident_ids[0]})  # two remain: a 世帯主変更 is awaited
+    with pytest.raises(kj.LogicError) as e:
+        clerk.submit({"type": "cancellation", "movement_id": joined.movement_id,
+                      "reason": "誤記"})
+    assert e.value.code == "KJ-LOGIC-053"

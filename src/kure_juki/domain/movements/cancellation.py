@@ -128,7 +128,8 @@ class CancellationHandler:  # 取消
 
 
 def _household_holds(view: RegisterView, household_id: str) -> bool:
-    """Living members only in an active household, headed by one of them (or awaiting one)."""
+    """Living members only in an active household, headed by one of them (or awaiting a
+    世帯主変更, which the head rule allows only with two or more members)."""
     members = view.members(household_id)
     if not members:
         return True
@@ -136,8 +137,8 @@ def _household_holds(view: RegisterView, household_id: str) -> bool:
     if household is None or not household.is_active:
         return False
     heads = [m.resident_id for m in members if m.is_head]
-    if household.head_id is None:
-        return not heads
+    if household.head_id is None:  # awaiting a 世帯主変更: only with two or more members
+        return not heads and len(members) >= 2
     return heads == [household.head_id]
 
 
