@@ -166,7 +166,7 @@ ADDRESS_ITEMS: Final = frozenset(
     {"oaza_code", "postal_code", "address", "address_gaiji_count", "address_set_on"}
 )
 # Written by every update whatever its reason: who, when, why, and derived flags.
-_BOOKKEEPING: Final = frozenset(
+BOOKKEEPING_ITEMS: Final = frozenset(
     {
         "change_reason",
         "changed_on",
@@ -586,7 +586,7 @@ def _check_removal(
     planned_only = reason in _PLANNED_REASONS and new.planned and new.record_state == "current"
     if new.record_state != "deleted" and not planned_only:
         found.append(problem("KJ-LOGIC-109", "record_state"))
-    allowed = _BOOKKEEPING | _STATE
+    allowed = BOOKKEEPING_ITEMS | _STATE
     found += [problem("KJ-LOGIC-110", item) for item in changed if item not in allowed]
     return found
 
@@ -600,7 +600,7 @@ def _check_change(
     if "record_state" in changed:
         found.append(problem("KJ-LOGIC-117", "record_state"))
     if reason == "転居":
-        allowed = _BOOKKEEPING | ADDRESS_ITEMS
+        allowed = BOOKKEEPING_ITEMS | ADDRESS_ITEMS
         found += [problem("KJ-LOGIC-003", item) for item in changed if item not in allowed]
         if not any(item in ADDRESS_ITEMS - {"address_set_on"} for item in changed):
             found.append(problem("KJ-LOGIC-032", "address"))

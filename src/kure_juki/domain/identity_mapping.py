@@ -17,7 +17,7 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from kure_juki.domain.identity_file import ADDRESS_ITEMS, IdentityRecord
+from kure_juki.domain.identity_file import ADDRESS_ITEMS, BOOKKEEPING_ITEMS, IdentityRecord
 from kure_juki.domain.names import count_gaiji, seion_kana
 from kure_juki.domain.resident import Resident
 
@@ -50,22 +50,7 @@ _FORMER_SURNAME_REASONS: Final = {
     "former_surname_deletion": "旧氏削除",
 }
 # Written by every update whatever its reason: compared items leave these out.
-_BOOKKEEPING: Final = frozenset(
-    {
-        "change_reason",
-        "changed_on",
-        "change_reason_detail",
-        "notified_on",
-        "request_number",
-        "operator_id",
-        "terminal_id",
-        "update_sequence",
-        "abnormal_update_sequence",
-        "exclusive_lock",
-        "gaiji_flag",
-        "timestamp",
-    }
-)
+_BOOKKEEPING: Final = BOOKKEEPING_ITEMS
 _NAMES: Final = tuple(a.name for a in attrs.fields(IdentityRecord))
 _COMPARED: Final = tuple(n for n in _NAMES if n not in _BOOKKEEPING)
 _MAX_DETAIL: Final = 200
