@@ -40,7 +40,7 @@ from typing import Any
 import sqlalchemy as sa
 
 import kure_juki as kj
-from kure_juki.adapters.sqlalchemy import bulk
+from kure_juki.adapters.sqlalchemy import bulk, bulk_lines
 from kure_juki.adapters.sqlalchemy.store import SqlAlchemyStore
 from kure_juki.adapters.sqlalchemy.tables import residents
 from kure_juki.domain.names import seion_kana, to_katakana
@@ -121,6 +121,11 @@ def run_baseline(path: str, db: str, plain: bool) -> dict[str, Any]:
     else:
         SqlAlchemyStore(f"sqlite:///{db}").close()  # the schema at head, indexes included
         target = residents
+    columns = bulk_lines.encoder_for(None).resident_columns
+
+    def as_row(values: tuple[Any, ...]) -> dict[str, Any]:
+        return {**dict(zip(columns, values, strict=True)), "my_number_ref": None}
+
     timed = 0.0
     rows_total = 0
     pending: list[dict[str, Any]] = []
@@ -140,15 +145,15 @@ def run_baseline(path: str, db: str, plain: bool) -> dict[str, Any]:
         for line, raw in enumerate(fh, start=1):
             chunk.append((line, raw))
             if len(chunk) == 500:
-                for rec in bulk.prepare(chunk, TODAY):
-                    if isinstance(rec, bulk._Prepared):
-                        pending.extend({**p.row, "my_number_ref": None} for p in rec.people)
+                for rec in bulk_lines.prepare(chunk, TODAY):
+                    if isinstance(rec, bulk_lines.Prepared):
+                        pending.extend(as_row(p.values) for p in rec.people)
                 chunk = []
                 if len(pending) >= 10_000:
                     flush()
-        for rec in bulk.prepare(chunk, TODAY):
-            if isinstance(rec, bulk._Prepared):
-                pending.extend({**p.row, "my_number_ref": None} for p in rec.people)
+        for rec in bulk_lines.prepare(chunk, TODAY):
+            if isinstance(rec, bulk_lines.Prepared):
+                pending.extend(as_row(p.values) for p in rec.people)
         if pending:
             flush()
         started = time.perf_counter()

@@ -153,6 +153,12 @@ def _import_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", type=Path, help="JSON Lines, one household per line")
     p.add_argument("--batch-lines", type=int, default=2000, help="lines per transaction")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes that parse and check lines (0: none; default: one per core for 8 MB+)",
+    )
     _store_options(p)
 
 
@@ -160,7 +166,7 @@ def _import_args(p: argparse.ArgumentParser) -> None:
 def import_command(args: argparse.Namespace) -> Outcome:
     from kure_juki.adapters.sqlalchemy.bulk import LineError, import_jsonl
 
-    if args.batch_lines <= 0:
+    if args.batch_lines <= 0 or (args.workers is not None and args.workers < 0):
         raise SystemExit(EXIT_USAGE)
     errors: list[dict[str, Any]] = []
 
@@ -180,6 +186,7 @@ def import_command(args: argparse.Namespace) -> Outcome:
             batch_lines=args.batch_lines,
             on_error=report_line,
             progress=not args.no_progress,
+            workers=args.workers,
         )
         _sign_audit_end(args, store)
     finally:
@@ -199,7 +206,7 @@ def _export_args(p: argparse.ArgumentParser) -> None:
     "export", help="export households as JSON Lines, without My Numbers", configure=_export_args
 )
 def export_command(args: argparse.Namespace) -> Outcome:
-    from kure_juki.adapters.sqlalchemy.bulk import export_jsonl
+    from kure_juki.adapters.sqlalchemy.bulk_export import export_jsonl
 
     store = _open(args)
     try:

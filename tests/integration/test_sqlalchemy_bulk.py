@@ -17,7 +17,8 @@ import sqlalchemy as sa
 
 import kure_juki as kj
 from kure_juki import cli
-from kure_juki.adapters.sqlalchemy.bulk import LineError, export_jsonl, import_jsonl
+from kure_juki.adapters.sqlalchemy.bulk import LineError, import_jsonl
+from kure_juki.adapters.sqlalchemy.bulk_export import export_jsonl
 from kure_juki.adapters.sqlalchemy.consistency import check_store
 from kure_juki.adapters.sqlalchemy.store import SqlAlchemyStore
 from kure_juki.domain.errors import AccessDenied, RegistryError, problem
@@ -135,6 +136,90 @@ def test_bad_lines_are_reported_by_number_and_code_never_by_value(
     expected = {p["resident_id"] for line in good[:1] + good[9:] for p in line["persons"]}
     assert imported == expected
     assert check_store(store).ok
+
+
+def test_worker_processes_import_exactly_what_one_process_imports(
+    store: SqlAlchemyStore, tmp_path: Path
+) -> None:
+    good = list(synthetic.households(120, seed=21))
+    lines: list[Any] = good[:30] + [b for b, _ in _bad_lines(good)] + good[30:]
+    path = write(
+        tmp_path / "in.jsonl", [x if not isinstance(x, list) else json.dumps(x) for x in lines]
+    )
+    alone = SqlAlchemyStore(f"sqlite:///{tmp_path / 'alone.db'}")
+    errors_alone: list[LineError] = []
+    one = import_jsonl(alone, path, batch_lines=7, workers=0, on_error=errors_alone.append)
+    errors_pool: list[LineError] = []
+    # Chunks of seven lines spread over three workers: results must come back in file order.
+    pooled = import_jsonl(store, path, batch_lines=7, workers=3, on_error=errors_pool.append)
+    assert attrs.evolve(pooled, seconds=0) == attrs.evolve(one, seconds=0)
+    assert errors_pool == errors_alone and len(errors_pool) == len(_bad_lines(good))
+    assert everyone(store) == everyone(alone)
+    with store.unit_of_work() as uow:
+        sample = good[-1]["persons"][0]
+        found = uow.residents.search(SearchCriteria(my_number=sample["my_number"]), 5)
+        assert [r.resident_id for r in found] == [sample["resident_id"]]
+    assert check_store(store).ok
+    alone.close()
+
+
+def test_a_dead_worker_stops_the_import_with_its_code_and_the_rerun_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kure_juki.adapters.sqlalchemy import bulk_pool
+
+    store = SqlAlchemyStore(f"sqlite:///{tmp_path / 'register.db'}")
+    lines = list(synthetic.households(500, seed=23))
+    path = write(tmp_path / "in.jsonl", lines)
+    reads = {"n": 0}
+    result = bulk_pool._Worker.result
+
+    def killed_on_the_fifth_read(worker: Any) -> Any:
+        reads["n"] += 1
+        if reads["n"] == 5:
+            worker.process.kill()
+            worker.process.wait()
+        return result(worker)
+
+    monkeypatch.setattr(bulk_pool._Worker, "result", killed_on_the_fifth_read)
+    with pytest.raises(RegistryError) as died:
+        import_jsonl(store, path, batch_lines=10, workers=2)
+    assert died.value.code == "KJ-STORE-035"
+    monkeypatch.undo()
+    committed = len({r.household_id for r in everyone(store)})
+    assert committed % 10 == 0 and committed < len(lines)  # whole batches only
+    again = import_jsonl(store, path, batch_lines=10, workers=2)
+    assert again.resumed_after == committed and again.bad_lines == 0
+    people = everyone(store)
+    assert len(people) == 500 and len({r.resident_id for r in people}) == 500
+    assert check_store(store).ok
+    store.close()
+
+
+def test_a_my_number_living_in_the_register_is_refused_with_the_vault_in_its_own_database(
+    tmp_path: Path,
+) -> None:
+    store = SqlAlchemyStore(
+        f"sqlite:///{tmp_path / 'register.db'}",
+        my_number_url=f"sqlite:///{tmp_path / 'vault.db'}",
+    )
+    lines = list(synthetic.households(40, seed=31))
+    first = import_jsonl(store, write(tmp_path / "in.jsonl", lines))
+    assert first.bad_lines == 0 and first.residents == 40
+    # Other households (new ids, their own 住民票コード), the first person carrying a living
+    # resident's My Number.
+    twin = list(synthetic.households(3, seed=32))
+    for i, line in enumerate(twin):
+        line["household_id"] = f"9{i:09d}"
+        for j, person in enumerate(line["persons"]):
+            person["resident_id"] = f"8{i:04d}{j:05d}"
+    twin[0]["persons"][0]["my_number"] = lines[4]["persons"][0]["my_number"]
+    errors: list[LineError] = []
+    second = import_jsonl(store, write(tmp_path / "twin.jsonl", twin), on_error=errors.append)
+    assert [e.line for e in errors] == [1] and "KJ-LOGIC-002" in errors[0].codes
+    assert second.households == len(twin) - 1
+    assert check_store(store).ok
+    store.close()
 
 
 class Crash(Exception):

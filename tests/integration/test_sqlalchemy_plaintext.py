@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 import kure_juki as kj
 from kure_juki.adapters.sqlalchemy.backup import backup
-from kure_juki.adapters.sqlalchemy.bulk import export_jsonl
+from kure_juki.adapters.sqlalchemy.bulk_export import export_jsonl
 from kure_juki.adapters.sqlalchemy.store import SqlAlchemyStore
 from kure_juki.testing.clock import SettableClock
 from kure_juki.testing.factories import move_in, person

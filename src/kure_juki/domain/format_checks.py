@@ -68,11 +68,39 @@ MAX_TEXT = 200
 MAX_RELATIONSHIP = 20
 
 
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def _printable_runs() -> re.Pattern[str]:
+    """A character class of the blocks a register's text is nearly always made of (ASCII,
+    kana and CJK punctuation, the unified ideographs, full- and half-width forms), keeping only
+    characters printable in this Python's Unicode database: text made of them alone is accepted
+    without asking the database character by character (a migration checks millions)."""
+    blocks = ((0x20, 0x7E), (0x3000, 0x30FF), (0x4E00, 0x9FFF), (0xFF01, 0xFFEF))
+    runs: list[tuple[int, int]] = []
+    for first, last in blocks:
+        start: int | None = None
+        for code in range(first, last + 2):
+            ok = code <= last and unicodedata.category(chr(code)) not in _UNPRINTABLE
+            if ok and start is None:
+                start = code
+            elif not ok and start is not None:
+                runs.append((start, code - 1))
+                start = None
+    body = "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in runs)
+    return re.compile(f"[{body}]+")
+
+
+_COMMON_PRINTABLE = _printable_runs()
+
+
 def is_clean_text(value: str, max_len: int = MAX_TEXT) -> bool:
     """Printable text: no control or format characters, not blank, not too long."""
     if not value.strip() or len(value) > max_len:
         return False
-    return all(unicodedata.category(ch) not in {"Cc", "Cf", "Cs", "Co", "Cn"} for ch in value)
+    if _COMMON_PRINTABLE.fullmatch(value):
+        return True
+    return all(unicodedata.category(ch) not in _UNPRINTABLE for ch in value)
 
 
 def is_valid_id(value: str) -> bool:

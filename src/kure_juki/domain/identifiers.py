@@ -15,6 +15,7 @@ My Number.
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -59,15 +60,21 @@ def _digits(value: object, length: int, what: str) -> Sequence[int]:
         raise TypeError(f"{what} must be a str")
     if not _is_ascii_digits(value, length):
         raise ValueError(f"{what} must be exactly {length} ASCII digits")
-    return [ord(c) - ord("0") for c in value]
+    return list(map(int, value))
+
+
+def _weights_from_right(length: int) -> tuple[int, ...]:
+    """Qn for the digits read left to right, n counted from the right."""
+    return tuple(n + 1 if n <= 6 else n - 5 for n in range(length, 0, -1))
+
+
+_WEIGHTS = {length: _weights_from_right(length) for length in (10, 11)}
 
 
 def _modulus11_from_right(digits: Sequence[int]) -> int:
     """The 個人番号/住民票コード rule: Pn counted from the right, Qn = n+1 (n<=6), n-5 (n>=7)."""
-    total = 0
-    for n, p in enumerate(reversed(digits), start=1):
-        q = n + 1 if n <= 6 else n - 5
-        total += p * q
+    weights = _WEIGHTS.get(len(digits)) or _weights_from_right(len(digits))
+    total = sum(map(operator.mul, digits, weights))
     remainder = total % 11
     return 0 if remainder <= 1 else 11 - remainder
 

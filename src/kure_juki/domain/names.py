@@ -177,6 +177,17 @@ _KANA_MARKS = frozenset(
 )
 
 
+# Both sets are read off the Unicode database once (a few hundred characters), so a check is
+# two set operations instead of a name lookup per character.
+_KANA_LETTERS = frozenset(
+    chr(c)
+    for block in ((0x3041, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9D))
+    for c in range(block[0], block[1] + 1)
+    if _is_kana_letter(chr(c))
+)
+_KANA_ALLOWED = _KANA_LETTERS | _KANA_MARKS
+
+
 def is_kana(text: object) -> bool:
     """ふりがな format check: hiragana or katakana (full or half width) with spaces, ー, ・.
 
@@ -185,13 +196,8 @@ def is_kana(text: object) -> bool:
     """
     if not isinstance(text, str):
         return False
-    has_letter = False
-    for char in text:
-        if _is_kana_letter(char):
-            has_letter = True
-        elif char not in _KANA_MARKS:
-            return False
-    return has_letter
+    chars = set(text)
+    return chars <= _KANA_ALLOWED and not chars.isdisjoint(_KANA_LETTERS)
 
 
 def _in_jis_x_0208_or_0201(char: str) -> bool:

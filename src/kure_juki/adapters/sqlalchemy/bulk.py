@@ -29,9 +29,7 @@ file is streamed and only one batch is held.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
-import json
 import os
 import re
 import sys
@@ -44,6 +42,8 @@ import attrs
 import sqlalchemy as sa
 
 from kure_juki.adapters.sqlalchemy import codec, dialect
+from kure_juki.adapters.sqlalchemy.bulk_lines import Failed, Prepared, encoder_for
+from kure_juki.adapters.sqlalchemy.bulk_pool import default_workers, prepared_in_order
 from kure_juki.adapters.sqlalchemy.tables import (
     SEARCH_INDEXES,
     audit_log,
@@ -58,55 +58,16 @@ from kure_juki.adapters.sqlalchemy.tables import (
 )
 from kure_juki.adapters.sqlalchemy.vault import new_ref, number_context
 from kure_juki.domain import audit as audit_chain
-from kure_juki.domain.address import Address, OtherPlace
-from kure_juki.domain.errors import Problem, RegistryError, problem
-from kure_juki.domain.format_checks import (
-    check_address,
-    check_other_place,
-    check_person,
-    is_clean_text,
-    is_valid_id,
-)
-from kure_juki.domain.household import Household
-from kure_juki.domain.movement_record import split_secrets
-from kure_juki.domain.movements.common import check_person_kind, new_resident, to_address
-from kure_juki.domain.notifications import AddressEntry, OtherPlaceEntry, PersonEntry
-from kure_juki.domain.parsing import parse_date
-from kure_juki.domain.resident import HEAD, Deletion, PlannedMoveOut, Resident
-from kure_juki.domain.serialization import resident_from_dict, resident_to_dict
+from kure_juki.domain.errors import Problem, problem
 from kure_juki.ports.clock import JST
 
 if TYPE_CHECKING:
     from kure_juki.adapters.sqlalchemy.store import SqlAlchemyStore
 
-PERSON_KEYS = frozenset(f.name for f in attrs.fields(PersonEntry))
-DATE_PERSON_KEYS = frozenset({"birth_date", "stay_expires_on"})
-REGISTER_KEYS = frozenset(
-    {
-        "resident_id",
-        "became_resident_on",
-        "became_resident_reason",
-        "address_since",
-        "address_notified_on",
-        "previous_address",
-        "address",
-        "planned_move_out",
-        "deletion",
-        "register_items",
-    }
-)
-HOUSEHOLD_KEYS = frozenset(
-    {"household_id", "formed_on", "head_id", "dissolved_on", "address", "persons"}
-)
-# The service numbers residents 1 + 9 digits and households 5 + 9 digits: imported ids of
-# that shape move the counters past them.
 _SERVICE_IDS = {"resident": re.compile(r"\A1(\d{9})\Z"), "household": re.compile(r"\A5(\d{9})\Z")}
 SYSTEM_OPERATOR = "SYSTEM"
 CACHE_KIB = 64 * 1024  # SQLite page cache of the importing connection
 WAL_PAGES = 64 * 1024  # pages between checkpoints while importing (256 MB of WAL)
-
-ApprovalCheck = Callable[[str | None, int], None]
-"""(approval token, records to export) -> None; raises AccessDenied to refuse."""
 
 
 @attrs.frozen
@@ -133,309 +94,6 @@ class ImportReport:
         return attrs.asdict(self)
 
 
-class _Bad(Exception):
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-
-
-@attrs.frozen
-class _Record:
-    line: int
-    household: Household
-    residents: tuple[Resident, ...]
-
-
-# -- parsing and checking one line (no database) -------------------------------------------
-# Dates repeat a great deal in a register (a household shares its dates): parse each once.
-_parse_date = functools.lru_cache(maxsize=1 << 16)(parse_date)
-
-
-def _date(value: Any, where: str, found: list[Problem], *, required: bool = True) -> dt.date | None:
-    if value is None:
-        if required:
-            found.append(problem("KJ-FMT-002", where.rsplit(".", 1)[-1], where))
-        return None
-    try:
-        return _parse_date(value)
-    except (TypeError, ValueError):
-        found.append(problem("KJ-FMT-004", where.rsplit(".", 1)[-1], where))
-        return None
-
-
-def _place(value: Any, where: str, found: list[Problem]) -> OtherPlace | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict) or not set(value) <= {"text", "municipality_code", "country"}:
-        found.append(problem("KJ-STORE-021", where.rsplit(".", 1)[-1], where))
-        return None
-    if not all(isinstance(v, str) or v is None for v in value.values()) or not isinstance(
-        value.get("text"), str
-    ):
-        found.append(problem("KJ-FMT-003", where.rsplit(".", 1)[-1], where))
-        return None
-    entry = OtherPlaceEntry(value["text"], value.get("municipality_code"), value.get("country"))
-    found += check_other_place(entry, where, domestic=None)
-    return OtherPlace(entry.text.strip(), entry.municipality_code, entry.country)
-
-
-def _address(value: Any, where: str, found: list[Problem]) -> Address | None:
-    if (
-        not isinstance(value, dict)
-        or set(value) != {"postal_code", "text"}
-        or not all(isinstance(v, str) for v in value.values())
-    ):
-        found.append(problem("KJ-STORE-021", "address", where))
-        return None
-    entry = AddressEntry(value["postal_code"], value["text"])
-    bad = check_address(entry, where)
-    found += bad
-    return None if bad else to_address(entry)
-
-
-def _person(
-    data: Any,
-    where: str,
-    household_id: str,
-    default_address: Address | None,
-    today: dt.date,
-    found: list[Problem],
-) -> Resident | None:
-    if not isinstance(data, dict):
-        found.append(problem("KJ-STORE-021", "persons", where))
-        return None
-    unknown = sorted(k for k in data if k not in PERSON_KEYS and k not in REGISTER_KEYS)
-    found += [problem("KJ-FMT-001", str(k), f"{where}.{k}") for k in unknown]
-    fields: dict[str, Any] = {}
-    for key in PERSON_KEYS:
-        value = data.get(key)
-        if value is None:
-            continue
-        if key in DATE_PERSON_KEYS:
-            fields[key] = _date(value, f"{where}.{key}", found)
-        elif isinstance(value, str):
-            fields[key] = value
-        else:
-            found.append(problem("KJ-FMT-003", key, f"{where}.{key}"))
-    for key in ("family_name", "given_name", "family_name_kana", "given_name_kana"):
-        if key not in fields:
-            found.append(problem("KJ-FMT-002", key, f"{where}.{key}"))
-            fields[key] = ""
-    entry = PersonEntry(**fields)
-    own = check_person(entry, where)
-    found += own
-    if not own:
-        found += check_person_kind(entry, where)
-    rid = data.get("resident_id")
-    if not isinstance(rid, str) or not is_valid_id(rid):
-        found.append(problem("KJ-FMT-017", "resident_id", f"{where}.resident_id"))
-    if entry.resident_code is None:
-        found.append(problem("KJ-FMT-002", "resident_code", f"{where}.resident_code"))
-    became = _date(data.get("became_resident_on"), f"{where}.became_resident_on", found)
-    since = _date(data.get("address_since"), f"{where}.address_since", found)
-    notified = _date(data.get("address_notified_on"), f"{where}.address_notified_on", found)
-    reason = data.get("became_resident_reason")
-    if not isinstance(reason, str) or not is_clean_text(reason, 40):
-        found.append(
-            problem("KJ-FMT-015", "became_resident_reason", f"{where}.became_resident_reason")
-        )
-    previous = _place(data.get("previous_address"), f"{where}.previous_address", found)
-    address = (
-        _address(data["address"], f"{where}.address", found)
-        if data.get("address") is not None
-        else default_address
-    )
-    planned = _planned(data.get("planned_move_out"), f"{where}.planned_move_out", found)
-    deletion = _deletion(data.get("deletion"), f"{where}.deletion", found)
-    birth = entry.birth_date
-    if birth is not None and birth > today:
-        found.append(problem("KJ-LOGIC-004", "birth_date", f"{where}.birth_date"))
-    for item, value in (("became_resident_on", became), ("address_since", since)):
-        if value is not None and (value > today or (birth is not None and value < birth)):
-            found.append(problem("KJ-STORE-025", item, f"{where}.{item}"))
-    if found or address is None:
-        return None
-    assert became is not None and since is not None and notified is not None
-    resident = new_resident(
-        entry,
-        resident_id=rid,  # type: ignore[arg-type]
-        household_id=household_id,
-        resident_code=entry.resident_code,  # type: ignore[arg-type]
-        my_number=entry.my_number,
-        relationship=entry.relationship or "",
-        address=address,
-        occurred_on=became,
-        notified_on=notified,
-        reason=reason,  # type: ignore[arg-type]
-        previous=previous,
-    )
-    if since != became or planned is not None or deletion is not None:
-        resident = attrs.evolve(
-            resident, address_since=since, planned_move_out=planned, deletion=deletion
-        )
-    items = data.get("register_items")
-    if items is not None:
-        resident = _with_items(resident, items, where, found)
-    return resident
-
-
-def _with_items(r: Resident, items: Any, where: str, found: list[Problem]) -> Resident:
-    protected = {"resident_id", "household_id", "resident_code", "my_number", "version"}
-    if not isinstance(items, dict) or protected & set(items):
-        found.append(problem("KJ-STORE-021", "register_items", f"{where}.register_items"))
-        return r
-    try:
-        return resident_from_dict({**resident_to_dict(r), **items})
-    except Exception:  # cattrs reports through exception groups of any kind
-        found.append(problem("KJ-FMT-003", "register_items", f"{where}.register_items"))
-        return r
-
-
-def _planned(value: Any, where: str, found: list[Problem]) -> PlannedMoveOut | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict) or not set(value) <= {
-        "planned_on",
-        "notified_on",
-        "destination",
-        "ex_officio",
-    }:
-        found.append(problem("KJ-STORE-021", "planned_move_out", where))
-        return None
-    planned_on = _date(value.get("planned_on"), f"{where}.planned_on", found)
-    notified_on = _date(value.get("notified_on"), f"{where}.notified_on", found)
-    destination = _place(value.get("destination"), f"{where}.destination", found)
-    ex_officio = value.get("ex_officio", False)
-    if not isinstance(ex_officio, bool):
-        found.append(problem("KJ-FMT-003", "ex_officio", f"{where}.ex_officio"))
-    if planned_on is None or notified_on is None or destination is None:
-        if destination is None and value.get("destination") is None:
-            found.append(problem("KJ-FMT-002", "destination", f"{where}.destination"))
-        return None
-    return PlannedMoveOut(planned_on, notified_on, destination, bool(ex_officio))
-
-
-def _deletion(value: Any, where: str, found: list[Problem]) -> Deletion | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict) or not set(value) <= {"deleted_on", "reason", "destination"}:
-        found.append(problem("KJ-STORE-021", "deletion", where))
-        return None
-    deleted_on = _date(value.get("deleted_on"), f"{where}.deleted_on", found)
-    reason = value.get("reason")
-    if not isinstance(reason, str) or not is_clean_text(reason, 40):
-        found.append(problem("KJ-FMT-015", "reason", f"{where}.reason"))
-        return None
-    destination = _place(value.get("destination"), f"{where}.destination", found)
-    if deleted_on is None:
-        return None
-    return Deletion(deleted_on, reason, destination)
-
-
-def parse_line(text: str, line: int, today: dt.date) -> _Record:
-    """The household and residents of one line; _Bad with every problem found otherwise."""
-    found: list[Problem] = []
-    try:
-        data = json.loads(text)
-    except ValueError:
-        raise _Bad([problem("KJ-STORE-020")]) from None
-    if not isinstance(data, dict) or not isinstance(data.get("persons"), list):
-        raise _Bad([problem("KJ-STORE-021")])
-    found += [problem("KJ-FMT-001", str(k), str(k)) for k in data if k not in HOUSEHOLD_KEYS]
-    hid = data.get("household_id")
-    if not isinstance(hid, str) or not is_valid_id(hid):
-        found.append(problem("KJ-FMT-017", "household_id", "household_id"))
-        hid = ""
-    formed = _date(data.get("formed_on"), "formed_on", found)
-    dissolved = _date(data.get("dissolved_on"), "dissolved_on", found, required=False)
-    address = _address(data.get("address"), "address", found)
-    people = [
-        _person(p, f"persons[{i}]", hid, address, today, found)
-        for i, p in enumerate(data["persons"])
-    ]
-    if not people and dissolved is None:
-        found.append(problem("KJ-FMT-019", "persons", "persons"))
-    if found:
-        raise _Bad(found)
-    living = [r for r in people if r is not None and r.is_living]
-    heads = [r for r in living if r.relationship == HEAD]
-    # A household awaiting a 世帯主変更 has no head: said so by an explicit null head_id.
-    explicit = "head_id" in data
-    head_id = data.get("head_id") if explicit else (heads[0].resident_id if heads else None)
-    if head_id is not None and not isinstance(head_id, str):
-        found.append(problem("KJ-FMT-017", "head_id", "head_id"))
-    elif len(heads) > 1 or (living and not heads and not explicit):
-        found.append(problem("KJ-LOGIC-008", "relationship", "persons"))
-    elif (head_id is None) != (not heads) or (heads and head_id != heads[0].resident_id):
-        found.append(problem("KJ-STORE-024", "head_id", "head_id"))
-    if living and dissolved is not None:
-        found.append(problem("KJ-STORE-027", "dissolved_on", "dissolved_on"))
-    ids = [r.resident_id for r in people if r is not None]
-    if len(set(ids)) != len(ids):
-        found.append(problem("KJ-STORE-022", "resident_id", "persons"))
-    if found:
-        raise _Bad(found)
-    assert formed is not None
-    household = Household(hid, head_id, formed, dissolved)
-    return _Record(line, household, tuple(r for r in people if r is not None))
-
-
-@attrs.frozen
-class _Person:
-    resident_id: str
-    resident_code: str
-    living: bool
-    my_number: str | None
-    row: dict[str, Any]  # the residents row, without its vault ref
-
-
-@attrs.frozen
-class _Prepared:
-    """A checked line as rows, ready for the store's checks and insertion."""
-
-    line: int
-    household_id: str
-    household_row: dict[str, Any]
-    people: tuple[_Person, ...]
-
-
-@attrs.frozen
-class _Failed:
-    line: int
-    problems: tuple[Problem, ...]
-
-
-def prepare(chunk: list[tuple[int, bytes]], today: dt.date) -> list[_Prepared | _Failed]:
-    """Parse, check and turn into rows a chunk of lines (no database)."""
-    out: list[_Prepared | _Failed] = []
-    for line, raw in chunk:
-        try:
-            record = parse_line(raw.decode("utf-8"), line, today)
-        except _Bad as exc:
-            out.append(_Failed(line, tuple(exc.problems)))
-            continue
-        except UnicodeDecodeError:
-            out.append(_Failed(line, (problem("KJ-STORE-020"),)))
-            continue
-        out.append(
-            _Prepared(
-                line,
-                record.household.household_id,
-                codec.HOUSEHOLDS.to_row(record.household),
-                tuple(
-                    _Person(
-                        r.resident_id,
-                        r.resident_code,
-                        r.is_living,
-                        r.my_number,
-                        codec.RESIDENTS.to_row(r),
-                    )
-                    for r in record.residents
-                ),
-            )
-        )
-    return out
-
-
 # -- the batch: checks against the store, then one transaction ---------------------------
 class _Importer:
     def __init__(
@@ -453,6 +111,19 @@ class _Importer:
         self.on_error = on_error
         self.cipher = store.vault.cipher
         self.vault_shared = store.vault_engine is None
+        engine_dialect = store.engine.dialect
+        self.dialect_name = f"{engine_dialect.name}.{engine_dialect.driver}"
+        encoder = encoder_for(self.dialect_name)
+        self.resident_sql = _insert_sql(
+            engine_dialect, residents, (*encoder.resident_columns, "my_number_ref")
+        )
+        self.household_sql = _insert_sql(engine_dialect, households, encoder.household_columns)
+        self.queries = _lookups(engine_dialect)
+        self.vault_sql = _insert_sql(
+            self.store.vault_engine.dialect if self.store.vault_engine else engine_dialect,
+            my_numbers,
+            ("ref", "resident_id", "key_id", "box", "blind"),
+        )
 
     def bad(self, line: int, problems: Iterable[Problem]) -> None:
         found = list(problems)
@@ -461,23 +132,22 @@ class _Importer:
             LineError(line, tuple(p.code for p in found), tuple(p.where or "" for p in found))
         )
 
-    def _existing(
-        self,
-        conn: sa.Connection,
-        column: sa.Column[Any],
-        values: list[Any],
-        *where: sa.ColumnElement[bool],
-    ) -> set[Any]:
+    def _existing(self, conn: sa.Connection, query: str, values: list[Any]) -> set[Any]:
+        """The values among *values* that *query* (``… IN ({})``) finds, a chunk at a time;
+        straight to the driver, as SQLAlchemy's expansion of a 500-item IN list costs more than
+        the lookup itself."""
         found: set[Any] = set()
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         for batch in dialect.chunks(values):
-            found.update(conn.execute(sa.select(column).where(column.in_(batch), *where)).scalars())
+            rows = conn.exec_driver_sql(query.format(", ".join([mark] * len(batch))), tuple(batch))
+            found.update(bytes(v) if isinstance(v, memoryview) else v for (v,) in rows)
         return found
 
     def commit_batch(
         self,
         conn: sa.Connection,
         vconn: sa.Connection | None,
-        batch: list[_Prepared],
+        batch: list[Prepared],
         last_line: int,
         bad_in_batch: int,
     ) -> None:
@@ -488,13 +158,11 @@ class _Importer:
         if vconn is not None:
             dialect.begin_write(vconn)
         people = [p for rec in batch for p in rec.people]
-        ids = self._existing(conn, residents.c.resident_id, [p.resident_id for p in people])
-        hids = self._existing(conn, households.c.household_id, [rec.household_id for rec in batch])
+        q = self.queries
+        ids = self._existing(conn, q["resident_ids"], [p.resident_id for p in people])
+        hids = self._existing(conn, q["household_ids"], [rec.household_id for rec in batch])
         codes = self._existing(
-            conn,
-            residents.c.resident_code,
-            [p.resident_code for p in people if p.living],
-            residents.c.living,
+            conn, q["living_codes"], [p.resident_code for p in people if p.living]
         )
         blinds = {p.resident_id: self.cipher.blind(p.my_number) for p in people if p.my_number}
         taken_blinds = self._living_blinds(conn, vault, list(blinds.values()))
@@ -502,7 +170,7 @@ class _Importer:
         seen_hids: set[str] = set()
         seen_codes: set[str] = set()
         seen_blinds: set[bytes] = set()
-        good: list[_Prepared] = []
+        good: list[Prepared] = []
         for rec in batch:
             found: list[Problem] = []
             if rec.household_id in hids or rec.household_id in seen_hids:
@@ -547,34 +215,22 @@ class _Importer:
     ) -> set[bytes]:
         if not wanted:
             return set()
-        found: set[bytes] = set()
+        q = self.queries
+        if self.vault_shared:
+            return self._existing(conn, q["living_blinds"], wanted)
+        refs: dict[Any, bytes] = {}
+        mark = "?" if vault.dialect.paramstyle == "qmark" else "%s"
         for batch in dialect.chunks(wanted):
-            if self.vault_shared:
-                rows = conn.execute(
-                    sa.select(my_numbers.c.blind)
-                    .join(residents, residents.c.my_number_ref == my_numbers.c.ref)
-                    .where(my_numbers.c.blind.in_(batch), residents.c.living)
-                )
-                found.update(bytes(b) for (b,) in rows)
-            else:
-                pairs = vault.execute(
-                    sa.select(my_numbers.c.ref, my_numbers.c.blind).where(
-                        my_numbers.c.blind.in_(batch)
-                    )
-                ).all()
-                refs = {ref: bytes(b) for ref, b in pairs}
-                if refs:
-                    living = self._existing(
-                        conn, residents.c.my_number_ref, list(refs), residents.c.living
-                    )
-                    found.update(refs[ref] for ref in living)
-        return found
+            sql = q["vault_refs"].format(", ".join([mark] * len(batch)))
+            refs.update((ref, bytes(b)) for ref, b in vault.exec_driver_sql(sql, tuple(batch)))
+        living = self._existing(conn, q["living_refs"], list(refs))
+        return {refs[ref] for ref in living}
 
     def _write(
         self,
         conn: sa.Connection,
         vault: sa.Connection,
-        good: list[_Prepared],
+        good: list[Prepared],
         blinds: dict[str, bytes],
     ) -> None:
         if not good:
@@ -590,21 +246,14 @@ class _Importer:
                     _, box = self.cipher.seal(
                         p.my_number.encode(), number_context(p.resident_id), kid
                     )
-                    vault_rows.append(
-                        {
-                            "ref": ref,
-                            "resident_id": p.resident_id,
-                            "key_id": kid,
-                            "box": box,
-                            "blind": blinds[p.resident_id],
-                        }
-                    )
-                resident_rows.append({**p.row, "my_number_ref": ref})
+                    vault_rows.append((ref, p.resident_id, kid, box, blinds[p.resident_id]))
+                resident_rows.append((*p.values, ref))
         if vault_rows:
             self.store.vault.session(lambda: vault).ensure_key_check(kid)
-            vault.execute(my_numbers.insert(), vault_rows)
-        conn.execute(residents.insert(), resident_rows)
-        conn.execute(households.insert(), [rec.household_row for rec in good])
+            vault.exec_driver_sql(self.vault_sql, vault_rows)
+        # The rows were encoded for this dialect by prepare(): straight to the driver.
+        conn.exec_driver_sql(self.resident_sql, resident_rows)
+        conn.exec_driver_sql(self.household_sql, [rec.household_values for rec in good])
         conn.execute(
             chain_head.update()
             .where(chain_head.c.name == "audit")
@@ -651,7 +300,7 @@ class _Importer:
             )
         )
 
-    def _audit(self, conn: sa.Connection, good: list[_Prepared]) -> None:
+    def _audit(self, conn: sa.Connection, good: list[Prepared]) -> None:
         detail = {
             "source": self.source[:16],
             "households": len(good),
@@ -765,10 +414,13 @@ def import_jsonl(
     on_error: Callable[[LineError], None] | None = None,
     progress: bool | IO[str] = False,
     stop_after: int | None = None,
+    workers: int | None = None,
 ) -> ImportReport:
     """Import the JSON Lines file at *path* into *store* (see the module docstring).
 
-    ``stop_after`` stops after that many batches (a test's simulated crash).
+    ``stop_after`` stops after that many batches (a test's simulated crash). ``workers`` is the
+    number of processes that parse and check lines (0: this one; default: one per core for a
+    file of 8 MB or more).
     """
     clock = now or (lambda: dt.datetime.now(JST))
     day = today or clock().astimezone(JST).date()
@@ -777,6 +429,8 @@ def import_jsonl(
     report = ImportReport()
     errors = on_error or (lambda e: None)
     importer = _Importer(store, source, clock, report, errors)
+    dialect_name = importer.dialect_name
+    pool_size = default_workers(file.stat().st_size) if workers is None else workers
     started = time.monotonic()
     with store.engine.connect() as conn:
         resume = conn.execute(
@@ -804,13 +458,16 @@ def import_jsonl(
                 conn.exec_driver_sql(f"PRAGMA cache_size=-{CACHE_KIB}")
                 conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={WAL_PAGES}")
             try:
-                batch: list[_Prepared] = []
+                batch: list[Prepared] = []
                 bad = 0
                 last = report.resumed_after
                 chunk_size = max(1, min(500, batch_lines))
-                for results in (prepare(c, day) for c in _chunks(fh, last, chunk_size, report)):
+                chunks = _chunks(fh, last, chunk_size, report)
+                # Enough chunks in flight that the workers keep parsing while a batch is written.
+                ahead = 2 * (batch_lines // chunk_size + pool_size)
+                for results in prepared_in_order(chunks, day, dialect_name, pool_size, ahead):
                     for result in results:
-                        if isinstance(result, _Failed):
+                        if isinstance(result, Failed):
                             importer.bad(result.line, result.problems)
                             bad += 1
                         else:
@@ -850,6 +507,35 @@ def import_jsonl(
     return report
 
 
+def _lookups(engine_dialect: sa.Dialect) -> dict[str, str]:
+    """The store's uniqueness lookups, each ``SELECT … IN ({})`` for the markers of a chunk."""
+    quote = engine_dialect.identifier_preparer.quote
+    r, h, v = (quote(t.name) for t in (residents, households, my_numbers))
+    living = f"{r}.{quote('living')}"
+    return {
+        "resident_ids": f"SELECT resident_id FROM {r} WHERE resident_id IN ({{}})",
+        "household_ids": f"SELECT household_id FROM {h} WHERE household_id IN ({{}})",
+        "living_codes": f"SELECT resident_code FROM {r} WHERE {living} AND resident_code IN ({{}})",
+        "living_blinds": (
+            f"SELECT {v}.blind FROM {v} JOIN {r} ON {r}.my_number_ref = {v}.ref "
+            f"WHERE {living} AND {v}.blind IN ({{}})"
+        ),
+        "vault_refs": f"SELECT ref, blind FROM {v} WHERE blind IN ({{}})",
+        "living_refs": f"SELECT my_number_ref FROM {r} WHERE {living} AND my_number_ref IN ({{}})",
+    }
+
+
+def _insert_sql(engine_dialect: sa.Dialect, table: sa.Table, columns: tuple[str, ...]) -> str:
+    """INSERT of *columns* in that order, for the driver's positional parameters."""
+    quote = engine_dialect.identifier_preparer
+    mark = "?" if engine_dialect.paramstyle == "qmark" else "%s"
+    names = ", ".join(quote.quote(c) for c in columns)
+    return (
+        f"INSERT INTO {quote.format_table(table)} ({names}) "
+        f"VALUES ({', '.join([mark] * len(columns))})"
+    )
+
+
 def set_search_indexes(engine: sa.Engine, *, present: bool) -> None:
     """Create (or drop) the search indexes of residents, as the schema at head defines them."""
     wanted = [ix for ix in residents.indexes if ix.name in SEARCH_INDEXES]
@@ -860,175 +546,4 @@ def set_search_indexes(engine: sa.Engine, *, present: bool) -> None:
                 index.create(conn, checkfirst=True)
             else:
                 index.drop(conn, checkfirst=True)
-        conn.commit()
-
-
-# -- export ------------------------------------------------------------------------------
-_PERSON_SCHEMA_ITEMS = {
-    "resident_id",
-    "household_id",
-    "resident_code",
-    "my_number",
-    "name",
-    "birth_date",
-    "sex",
-    "relationship",
-    "kind",
-    "address",
-    "address_since",
-    "address_notified_on",
-    "became_resident_on",
-    "became_resident_reason",
-    "previous_address",
-    "japanese",
-    "planned_move_out",
-    "deletion",
-    "version",
-}
-
-
-def person_line(r: Resident, household_address: Address | None) -> dict[str, Any]:
-    """A resident in the import schema, without My Number."""
-    data = resident_to_dict(r)
-    out: dict[str, Any] = {
-        "resident_id": r.resident_id,
-        "family_name": r.name.family_name,
-        "given_name": r.name.given_name,
-        "family_name_kana": r.name.family_name_kana,
-        "given_name_kana": r.name.given_name_kana,
-        "birth_date": r.birth_date.isoformat(),
-        "sex": r.sex,
-        "relationship": r.relationship,
-        "resident_code": r.resident_code,
-        "became_resident_on": r.became_resident_on.isoformat(),
-        "became_resident_reason": r.became_resident_reason,
-        "address_since": r.address_since.isoformat(),
-        "address_notified_on": r.address_notified_on.isoformat(),
-    }
-    if r.japanese is not None:
-        out["registered_domicile"] = r.japanese.registered_domicile
-        out["domicile_head"] = r.japanese.domicile_head
-    if r.foreign is not None:
-        f = r.foreign
-        out["nationality"] = f.nationality
-        out["category_30_45"] = f.category_30_45
-        for key in ("residence_status", "residence_card_number", "alias"):
-            if getattr(f, key) is not None:
-                out[key] = getattr(f, key)
-        if f.stay_expires_on is not None:
-            out["stay_expires_on"] = f.stay_expires_on.isoformat()
-    for key in ("previous_address", "planned_move_out", "deletion"):
-        if data.get(key) is not None:
-            out[key] = data[key]
-    if household_address is None or r.address != household_address:
-        out["address"] = r.address.to_dict()
-    extra = {k: v for k, v in data.items() if k not in _PERSON_SCHEMA_ITEMS}
-    if extra and any(v not in (None, [], ()) for v in extra.values()):
-        out["register_items"] = extra
-    cleaned, _ = split_secrets(out, "person")  # never a My Number, wherever it hides
-    return cleaned
-
-
-def _household_lines(store: SqlAlchemyStore) -> Iterator[dict[str, Any]]:
-    """Households in id order with their residents (a merge of two ordered streams)."""
-    with store.unit_of_work() as uow:
-        people = iter(_residents_by_household(store))
-        pending: Resident | None = next(people, None)
-        for h in uow.households.iter_all():
-            members: list[Resident] = []
-            while pending is not None and pending.household_id <= h.household_id:
-                if pending.household_id == h.household_id:
-                    members.append(pending)
-                pending = next(people, None)
-            living = [m for m in members if m.is_living]
-            first = (living or members)[:1]
-            home = first[0].address if first else None
-            line: dict[str, Any] = {
-                "household_id": h.household_id,
-                "formed_on": h.formed_on.isoformat(),
-                "head_id": h.head_id,
-                "dissolved_on": h.dissolved_on.isoformat() if h.dissolved_on else None,
-                "persons": [person_line(m, home) for m in members],
-            }
-            if home is not None:
-                line["address"] = home.to_dict()
-            yield line
-
-
-def _residents_by_household(store: SqlAlchemyStore) -> Iterator[Resident]:
-    """Every resident ordered by (household, id), streamed without My Numbers."""
-    last: tuple[str, str] | None = None
-    page = 1000
-    with store.engine.connect() as conn:
-        while True:
-            query = sa.select(residents).order_by(residents.c.household_id, residents.c.resident_id)
-            if last is not None:
-                query = query.where(
-                    sa.tuple_(residents.c.household_id, residents.c.resident_id) > sa.tuple_(*last)
-                )
-            rows = conn.execute(query.limit(page)).all()
-            for row in rows:
-                yield codec.RESIDENTS.from_row(row._mapping, my_number=None)
-            if len(rows) < page:
-                break
-            last = (rows[-1].household_id, rows[-1].resident_id)
-        conn.rollback()
-
-
-def export_jsonl(
-    store: SqlAlchemyStore,
-    out: IO[bytes],
-    *,
-    approval: str | None,
-    approve: ApprovalCheck | None,
-    now: Callable[[], dt.datetime] | None = None,
-    operator_id: str = SYSTEM_OPERATOR,
-) -> int:
-    """Write every household to *out*; returns the number of persons written.
-
-    *approve* is the access layer's check of the manager's prior approval (一括出力の事前承認):
-    called with the token and the number of records before anything is written; without one,
-    nothing is exported. The export (or its refusal) is audited.
-    """
-    clock = now or (lambda: dt.datetime.now(JST))
-    with store.engine.connect() as conn:
-        total = int(conn.execute(sa.select(sa.func.count()).select_from(residents)).scalar_one())
-        conn.rollback()
-    try:
-        if approve is None:
-            raise RegistryError("KJ-STORE-030")
-        approve(approval, total)
-    except RegistryError as refusal:
-        _audit_now(
-            store, clock(), "export", {"records": total}, operator_id, "refused", refusal.code
-        )
-        raise
-    written = 0
-    for line in _household_lines(store):
-        out.write((json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
-        written += len(line["persons"])
-    _audit_now(store, clock(), "export", {"records": written}, operator_id, "ok", None)
-    return written
-
-
-def _audit_now(
-    store: SqlAlchemyStore,
-    when: dt.datetime,
-    operation: str,
-    detail: dict[str, Any],
-    operator_id: str,
-    outcome: str,
-    code: str | None,
-) -> None:
-    with store.engine.connect() as conn:
-        dialect.lock_writer(conn)
-        append_audit(
-            conn,
-            when,
-            operation=operation,
-            detail=detail,
-            operator_id=operator_id,
-            outcome=outcome,
-            code=code,
-        )
         conn.commit()

@@ -78,8 +78,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, _SCALARS):
         return value
     cls = type(value)
-    if attrs.has(cls):
-        return {name: _plain(getattr(value, name)) for name in _field_names(cls)}
+    names = _FIELDS.get(cls)
+    if names is not None or attrs.has(cls):
+        return {name: _plain(getattr(value, name)) for name in names or _field_names(cls)}
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

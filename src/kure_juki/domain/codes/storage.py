@@ -82,6 +82,11 @@ CODES: dict[str, tuple[str, str]] = {
         "書出しの承認確認が設定されていません",
         "No approval check is configured for exports",
     ),
+    "KJ-STORE-035": (
+        "取込みの作業プロセスが異常終了しました(取り込んだ分は確定済みで、再実行で続きから再開します)",
+        "An import worker process ended abnormally (what was committed stays; run the import "
+        "again to resume after it)",
+    ),
     # バックアップ (backup and restore)
     "KJ-STORE-040": (
         "バックアップが見つからないか形式が正しくありません",

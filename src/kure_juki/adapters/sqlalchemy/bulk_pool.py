@@ -1,0 +1,145 @@
+"""Chunks of an import file prepared in worker processes, handed back in file order.
+
+Parsing and checking a line is pure Python with no database (``bulk_lines.prepare``), so it
+runs on the other cores while the importing process writes the previous batches. Results come
+back in the order the chunks were read, so checkpoints keep naming the last line committed and
+a resumed import starts where the crashed one stopped. At most ``ahead`` chunks are in flight:
+memory stays flat however long the file.
+
+The workers are fresh interpreters (``python -m kure_juki.adapters.sqlalchemy.bulk_worker``)
+talking over their standard streams, not ``multiprocessing``: a forked child would inherit the
+importing process's database connections, key material and any lock another thread of an
+embedding application holds, and a spawned one re-imports the caller's ``__main__``, which
+breaks every script without an ``if __name__ == "__main__"`` guard.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import datetime as dt
+import os
+import pickle
+import queue
+import struct
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+from kure_juki.adapters.sqlalchemy.bulk_lines import Failed, Prepared, prepare
+from kure_juki.domain.errors import RegistryError
+
+Chunk = list[tuple[int, bytes]]
+Results = list[Prepared | Failed]
+
+# Below this size a file is prepared in the importing process: starting workers (each imports
+# the library, about half a second) costs more than it saves on a few thousand households.
+PARALLEL_FROM_BYTES = 8 << 20
+_LENGTH = struct.Struct("!Q")
+
+
+def default_workers(file_bytes: int) -> int:
+    """One worker per core for a large file (the importing process mostly waits on SQLite
+    while they parse), none for a small one."""
+    if file_bytes < PARALLEL_FROM_BYTES:
+        return 0
+    return max(2, min(os.cpu_count() or 1, 8))
+
+
+def write_frame(stream: IO[bytes], obj: Any) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_LENGTH.pack(len(data)) + data)
+    stream.flush()
+
+
+def read_frame(stream: IO[bytes]) -> Any:
+    head = stream.read(_LENGTH.size)
+    if len(head) < _LENGTH.size:
+        raise EOFError
+    (size,) = _LENGTH.unpack(head)
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError
+    return pickle.loads(data)
+
+
+class _Worker:
+    """One child interpreter; a thread feeds it so that the importing process never blocks
+    writing a chunk while the child blocks writing a result nobody reads yet."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kure_juki.adapters.sqlalchemy.bulk_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        self.tasks: queue.Queue[tuple[Chunk, dt.date, str | None] | None] = queue.Queue()
+        self.feeder = threading.Thread(target=self._feed, daemon=True)
+        self.feeder.start()
+
+    def _feed(self) -> None:
+        stdin = self.process.stdin
+        assert stdin is not None
+        try:
+            while (task := self.tasks.get()) is not None:
+                write_frame(stdin, task)
+        except (BrokenPipeError, OSError):
+            return  # the child died: its reader reports it
+        finally:
+            with contextlib.suppress(OSError):
+                stdin.close()
+
+    def result(self) -> Results:
+        stdout = self.process.stdout
+        assert stdout is not None
+        try:
+            answer = read_frame(stdout)
+        except EOFError:
+            raise RegistryError("KJ-STORE-035") from None
+        if isinstance(answer, BaseException):
+            raise answer
+        results: Results = answer
+        return results
+
+    def close(self) -> None:
+        self.tasks.put(None)
+        self.feeder.join(timeout=10)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+def prepared_in_order(
+    chunks: Iterable[Chunk], today: dt.date, dialect: str | None, workers: int, ahead: int = 0
+) -> Iterator[Results]:
+    """``prepare`` of each chunk, in order; in ``workers`` processes when there are any, with at
+    most ``ahead`` chunks (default twice the workers) sent and not yet handed back."""
+    if workers <= 0:
+        for chunk in chunks:
+            yield prepare(chunk, today, dialect)
+        return
+    pool = [_Worker() for _ in range(workers)]
+    ahead = max(ahead, 2 * workers)
+    sent = 0
+    waiting: collections.deque[_Worker] = collections.deque()
+    try:
+        for chunk in chunks:
+            worker = pool[sent % workers]  # round robin: results are read back in this order
+            worker.tasks.put((chunk, today, dialect))
+            waiting.append(worker)
+            sent += 1
+            if len(waiting) >= ahead:
+                yield waiting.popleft().result()
+        while waiting:
+            yield waiting.popleft().result()
+    finally:
+        for worker in pool:
+            if waiting:  # stopped early: nobody will read what is still in flight
+                worker.process.kill()
+            worker.close()
