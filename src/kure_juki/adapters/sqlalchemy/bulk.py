@@ -66,7 +66,7 @@ if TYPE_CHECKING:
 
 _SERVICE_IDS = {"resident": re.compile(r"\A1(\d{9})\Z"), "household": re.compile(r"\A5(\d{9})\Z")}
 SYSTEM_OPERATOR = "SYSTEM"
-CACHE_KIB = 64 * 1024  # SQLite page cache of the importing connection
+CACHE_KIB = 32 * 1024  # SQLite page cache of the importing connection
 WAL_PAGES = 64 * 1024  # pages between checkpoints while importing (256 MB of WAL)
 
 
