@@ -56,7 +56,7 @@ from kure_juki.adapters.sqlalchemy.tables import (
     residents,
     sequences,
 )
-from kure_juki.adapters.sqlalchemy.vault import new_ref, number_context
+from kure_juki.adapters.sqlalchemy.vault import new_refs, number_context
 from kure_juki.domain import audit as audit_chain
 from kure_juki.domain.errors import Problem, problem
 from kure_juki.ports.clock import JST
@@ -235,19 +235,17 @@ class _Importer:
     ) -> None:
         if not good:
             return
-        kid = self.cipher.current_key_id()
-        vault_rows = []
-        resident_rows = []
-        for rec in good:
-            for p in rec.people:
-                ref = None
-                if p.my_number is not None:
-                    ref = new_ref(p.resident_id)
-                    _, box = self.cipher.seal(
-                        p.my_number.encode(), number_context(p.resident_id), kid
-                    )
-                    vault_rows.append((ref, p.resident_id, kid, box, blinds[p.resident_id]))
-                resident_rows.append((*p.values, ref))
+        people = [p for rec in good for p in rec.people]
+        numbered = [(p.resident_id, p.my_number) for p in people if p.my_number is not None]
+        ids = [rid for rid, _ in numbered]
+        refs = dict(zip(ids, new_refs(ids), strict=True))
+        kid, boxes = self.cipher.seal_many(
+            [(number.encode(), number_context(rid)) for rid, number in numbered]
+        )
+        vault_rows = [
+            (refs[rid], rid, kid, box, blinds[rid]) for rid, box in zip(ids, boxes, strict=True)
+        ]
+        resident_rows = [(*p.values, refs.get(p.resident_id)) for p in people]
         if vault_rows:
             self.store.vault.session(lambda: vault).ensure_key_check(kid)
             vault.exec_driver_sql(self.vault_sql, vault_rows)
@@ -260,8 +258,10 @@ class _Importer:
             .values(generation=chain_head.c.generation + 1)
         )
         imported_codes = [p.resident_code for rec in good for p in rec.people]
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         for batch in dialect.chunks(imported_codes):
-            conn.execute(code_pool.delete().where(code_pool.c.code.in_(batch)))
+            sql = self.queries["pool_codes"].format(", ".join([mark] * len(batch)))
+            conn.exec_driver_sql(sql, tuple(batch))
         counters = {
             "resident": [p.resident_id for rec in good for p in rec.people],
             "household": [rec.household_id for rec in good],
@@ -521,6 +521,7 @@ def _lookups(engine_dialect: sa.Dialect) -> dict[str, str]:
             f"WHERE {living} AND {v}.blind IN ({{}})"
         ),
         "vault_refs": f"SELECT ref, blind FROM {v} WHERE blind IN ({{}})",
+        "pool_codes": f"DELETE FROM {quote(code_pool.name)} WHERE code IN ({{}})",
         "living_refs": f"SELECT my_number_ref FROM {r} WHERE {living} AND my_number_ref IN ({{}})",
     }
 
