@@ -116,14 +116,16 @@ def is_valid_my_number(value: object) -> bool:
     """True for twelve ASCII digits whose last is the 個人番号 check digit."""
     if not isinstance(value, str) or not _is_ascii_digits(value, 12):
         return False
-    return my_number_check_digit(value[:11]) == int(value[11])
+    digits = list(map(int, value))
+    return _modulus11_from_right(digits[:11]) == digits[11]
 
 
 def is_valid_resident_code(value: object) -> bool:
     """True for eleven ASCII digits whose last is the 住民票コード check digit."""
     if not isinstance(value, str) or not _is_ascii_digits(value, 11):
         return False
-    return resident_code_check_digit(value[:10]) == int(value[10])
+    digits = list(map(int, value))
+    return _modulus11_from_right(digits[:10]) == digits[10]
 
 
 def is_valid_local_gov_code(value: object) -> bool:
