@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 import attrs
 import pytest
 
+import kure_juki as kj
 from kure_juki.adapters.cs.envelope import Endpoint, Party, TrustStore, parse
 from kure_juki.adapters.cs.link import CsClient, Route
 from kure_juki.adapters.cs.simulated_peers import (
@@ -22,11 +23,14 @@ from kure_juki.adapters.cs.simulated_peers import (
 from kure_juki.adapters.cs.transport import (
     EnvelopeServer,
     LinkAudit,
+    Reply,
     TcpServer,
     TcpTransport,
     Transport,
     bind_reply,
 )
+from kure_juki.adapters.memory.outbox import load_identities
+from kure_juki.adapters.memory.store import MemoryStore
 from kure_juki.domain.cs_messages import (
     CardStatusNotice,
     DeliveryInfoNotice,
@@ -39,13 +43,23 @@ from kure_juki.domain.cs_messages import (
     QueryByFourItems,
     QueryByMyNumber,
     QueryByResidentCode,
+    ReconciliationDigestRequest,
+    ReconciliationDigests,
+    ReconciliationPage,
+    ReconciliationRequest,
     UpdateAck,
     encode_message,
 )
 from kure_juki.domain.errors import AccessDenied, LinkError
 from kure_juki.domain.identifiers import is_valid_my_number
-from kure_juki.domain.identity_file import IdentityRecord, check_identity_record, reconcile
+from kure_juki.domain.identity_file import (
+    IdentityRecord,
+    check_identity_record,
+    cut_ranges,
+    reconcile,
+)
 from kure_juki.ports.cs_link import CsLink
+from kure_juki.service.registry_cs import reconcile as reconcile_register
 from kure_juki.testing.clock import SettableClock
 from kure_juki.testing.cs import identity_record, updated
 
@@ -198,6 +212,236 @@ def test_reconciliation_pages_through_the_peer_copy(
         ("missing_there", records[3].resident_code, ()),
         ("differing_items", records[7].resident_code, ("relationship",)),
     }
+
+
+KEY = bytes(range(100, 116))
+
+
+def by_code(records: list[IdentityRecord]) -> list[IdentityRecord]:
+    return sorted(records, key=lambda r: r.resident_code)
+
+
+def test_reconciliation_fetches_the_codes_of_a_range(
+    link_to: Callable[[str], CsClient], network: SimulatedNetwork
+) -> None:
+    records = by_code([identity_record(n) for n in range(1, 26)])
+    network.prefecture.load(records, last_applied=1)
+    codes = [r.resident_code for r in records]
+    link = link_to(KURE)
+    for after, through in (
+        (None, codes[4]),
+        (codes[4], codes[11]),
+        (codes[20], None),
+        (codes[3], codes[3]),
+        (None, None),
+    ):
+        fetched = list(link.reconciliation_records(page_size=3, after=after, through=through))
+        assert fetched == [
+            r
+            for r in records
+            if (after is None or r.resident_code > after)
+            and (through is None or r.resident_code <= through)
+        ]
+
+
+def test_the_peer_digests_its_copy_range_by_range(
+    link_to: Callable[[str], CsClient], network: SimulatedNetwork
+) -> None:
+    records = by_code([identity_record(n) for n in range(1, 26)])
+    network.prefecture.load(records, last_applied=1)
+    ranges = list(cut_ranges(records, KEY, 4))  # 7 ranges of ours, then the open one
+    ours = tuple(r.digest for r in ranges)
+    bounds = [r.through for r in ranges if r.through is not None]
+    link = link_to(KURE)
+    assert link.reconciliation_digests(KEY, None, bounds, to_end=True) == ours
+    first = link.reconciliation_digests(KEY, None, bounds[:3])
+    rest = link.reconciliation_digests(KEY, bounds[2], bounds[3:], to_end=True)
+    assert first + rest == ours  # asked in batches, as the register does
+    assert link.reconciliation_digests(KEY, bounds[-1], [], to_end=True) == ours[-1:]
+    other_key = link.reconciliation_digests(bytes(16), None, bounds, to_end=True)
+    assert [a.count for a in other_key] == [b.count for b in ours]
+    assert all(a.digest != b.digest for a, b in zip(other_key, ours, strict=True))
+
+    network.prefecture.alter(attrs.evolve(records[9], relationship="子"))
+    network.prefecture.alter(attrs.evolve(records[13], exclusive_lock=True))  # not compared
+    network.prefecture.forget(KURE, records[17].resident_code)
+    network.prefecture.alter(identity_record(900))  # missing here, in the range of its code
+    theirs = link.reconciliation_digests(KEY, None, bounds, to_end=True)
+    changed = {i for i, (a, b) in enumerate(zip(theirs, ours, strict=True)) if a != b}
+    extra = identity_record(900).resident_code
+    where = next(i for i, r in enumerate(ranges) if r.through is None or extra <= r.through)
+    assert changed == {9 // 4, 17 // 4, where}
+    assert theirs[17 // 4].count == ours[17 // 4].count - 1
+    assert theirs[where].count == ours[where].count + 1
+
+
+@pytest.mark.parametrize("range_size", [1, 3, 32])
+def test_the_register_finds_over_the_link_what_comparing_whole_files_finds(
+    link_to: Callable[[str], CsClient],
+    network: SimulatedNetwork,
+    clock: SettableClock,
+    range_size: int,
+) -> None:
+    """Digest first, then the differing ranges item by item: the same differences, in the same
+    order, as reconciling the two whole files."""
+    ours = by_code([identity_record(n, update_sequence=5) for n in range(1, 61)])
+    theirs = {r.resident_code: r for r in ours}
+    for gone in (ours[0], ours[30], ours[59]):
+        del theirs[gone.resident_code]  # missing there
+    for r in (identity_record(100), identity_record(101)):
+        theirs[r.resident_code] = r  # missing here
+    theirs[ours[5].resident_code] = attrs.evolve(ours[5], relationship="子")
+    theirs[ours[12].resident_code] = attrs.evolve(ours[12], update_sequence=4, address="呉市")
+    theirs[ours[40].resident_code] = updated(ours[40], "転居", 6, address="呉市中央1丁目")
+    theirs[ours[50].resident_code] = attrs.evolve(ours[50], exclusive_lock=True)  # ignored
+    store = MemoryStore()
+    load_identities(store.state, ours)
+    network.prefecture.load(theirs.values(), last_applied=1)
+    registry = kj.Registry(store, municipality_code=KURE, clock=clock)
+
+    report = reconcile_register(
+        registry, link_to(KURE), page_size=2, range_size=range_size, listed=1000
+    )
+
+    expected = tuple(reconcile(ours, by_code(list(theirs.values()))))
+    assert report.differences == expected
+    assert report.counts == {
+        "missing_here": 2,
+        "missing_there": 3,
+        "differing_items": 1,
+        "sequence_gap": 1,
+        "sequence_behind": 1,
+    }
+    assert (report.ours, report.theirs) == (60, 59)
+
+
+def _digest_request(**changes: object) -> ReconciliationDigestRequest:
+    request = ReconciliationDigestRequest(KURE, KEY.hex(), None, ("1", "2"), True)
+    return attrs.evolve(request, **changes)
+
+
+@pytest.mark.parametrize(
+    ("changes", "item"),
+    [
+        ({"key": "00" * 8}, "key"),
+        ({"key": "00" * 65}, "key"),
+        ({"key": "0" * 33}, "key"),
+        ({"key": "zz" * 16}, "key"),
+        ({"bounds": ("2", "1")}, "bounds"),
+        ({"bounds": ("1", "1")}, "bounds"),
+        ({"after_resident_code": "1"}, "bounds"),
+        ({"bounds": tuple(f"{i:011d}" for i in range(10_000))}, "bounds"),
+    ],
+)
+def test_the_peer_refuses_a_malformed_digest_request(
+    link_to: Callable[[str], CsClient], changes: dict[str, object], item: str
+) -> None:
+    link = link_to(KURE)
+    with pytest.raises(PeerRefused) as refused:
+        link.call(link.prefecture, _digest_request(**changes), ReconciliationDigests)
+    assert [(p.code, p.item) for p in refused.value.refusal.problems] == [("KJ-LINK-015", item)]
+
+
+@pytest.mark.parametrize(
+    ("key", "after", "bounds", "item"),
+    [
+        pytest.param(KEY[:15], None, ["1"], "key", id="short key"),
+        pytest.param(KEY * 5, None, ["1"], "key", id="long key"),
+        pytest.param(KEY, None, ["2", "1"], "bounds", id="descending"),
+        pytest.param(KEY, "1", ["1", "2"], "bounds", id="not after"),
+        pytest.param(  # and the open range makes one more than allowed
+            KEY, None, [f"{i:011d}" for i in range(10_000)], "bounds", id="too many"
+        ),
+    ],
+)
+def test_the_client_sends_no_digest_request_the_peer_would_refuse(
+    link_to: Callable[[str], CsClient],
+    audit: list[LinkAudit],
+    key: bytes,
+    after: str | None,
+    bounds: list[str],
+    item: str,
+) -> None:
+    with pytest.raises(LinkError) as refused:
+        link_to(KURE).reconciliation_digests(key, after, bounds, to_end=True)
+    assert (refused.value.code, refused.value.item) == ("KJ-LINK-015", item)
+    assert audit == []  # the peer heard nothing
+
+
+def test_digests_are_only_for_the_senders_own_municipality(
+    link_to: Callable[[str], CsClient],
+) -> None:
+    link = link_to(KURE)
+    with pytest.raises(PeerRefused) as refused:
+        request = _digest_request(municipality_code=HIROSHIMA)
+        link.call(link.prefecture, request, ReconciliationDigests)
+    assert refused.value.peer_codes == ("KJ-LINK-018",)
+
+
+def _prefecture_answering(
+    network: SimulatedNetwork, answer: Callable[[Message], Reply | None]
+) -> None:
+    """The prefecture, but ``answer`` has the first word on each message."""
+    server = network.servers[PREFECTURE_ID]
+    honest = server.dispatcher
+
+    def dispatch(sender_id: str, message: Message) -> Reply:
+        reply = answer(message)
+        return honest(sender_id, message) if reply is None else reply
+
+    server.dispatcher = dispatch
+
+
+def _prefecture_paging(network: SimulatedNetwork, page: ReconciliationPage) -> None:
+    """The prefecture, answering every page request with ``page``."""
+    _prefecture_answering(network, lambda m: page if isinstance(m, ReconciliationRequest) else None)
+
+
+@pytest.mark.parametrize("through", [0, 1, 2, None])
+def test_a_page_out_of_order_is_refused_whole(
+    link_to: Callable[[str], CsClient], network: SimulatedNetwork, through: int | None
+) -> None:
+    """Even where the range ends before the record out of order: it could hide one."""
+    a, b, c = by_code([identity_record(n) for n in (1, 2, 3)])
+    _prefecture_paging(network, ReconciliationPage((a, c, b), True))
+    bound = None if through is None else (a, b, c)[through].resident_code
+    with pytest.raises(LinkError) as refused:
+        list(link_to(KURE).reconciliation_records(through=bound))
+    assert (refused.value.code, refused.value.item) == ("KJ-LINK-022", "theirs")
+
+
+def test_a_page_not_after_the_code_asked_for_is_refused(
+    link_to: Callable[[str], CsClient], network: SimulatedNetwork
+) -> None:
+    a, b = by_code([identity_record(n) for n in (1, 2)])
+    _prefecture_paging(network, ReconciliationPage((a, b), True))
+    with pytest.raises(LinkError) as refused:
+        list(link_to(KURE).reconciliation_records(after=a.resident_code))
+    assert (refused.value.code, refused.value.item) == ("KJ-LINK-022", "theirs")
+
+
+@pytest.mark.parametrize(
+    ("reply", "code"),
+    [
+        (ReconciliationDigests((0,), ("00" * 16,)), "KJ-LINK-017"),  # one range for two
+        (ReconciliationDigests((0, 0), ("00" * 16,)), "KJ-LINK-015"),
+        (ReconciliationDigests((0, -1), ("00" * 16, "00" * 16)), "KJ-LINK-015"),
+        (ReconciliationDigests((0, 0), ("00" * 16, "00" * 15)), "KJ-LINK-015"),
+        (ReconciliationDigests((0, 0), ("00" * 16, "AA" * 16)), "KJ-LINK-015"),
+    ],
+)
+def test_digests_that_do_not_answer_the_request_are_refused(
+    link_to: Callable[[str], CsClient],
+    network: SimulatedNetwork,
+    reply: ReconciliationDigests,
+    code: str,
+) -> None:
+    _prefecture_answering(
+        network, lambda m: reply if isinstance(m, ReconciliationDigestRequest) else None
+    )
+    with pytest.raises(LinkError) as refused:
+        link_to(KURE).reconciliation_digests(KEY, None, ["1"], to_end=True)
+    assert refused.value.code == code
 
 
 # --- national server, J-LIS and the exchange ---

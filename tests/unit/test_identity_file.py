@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import tracemalloc
 import types
+import typing
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,9 +26,13 @@ from kure_juki.domain.identity_file import (
     WHITELIST,
     Difference,
     IdentityRecord,
+    canonical_payload,
     check_identity_record,
     check_update,
+    cut_ranges,
+    fingerprint,
     identity_record_from_payload,
+    range_digest,
     reconcile,
     to_cs_payload,
 )
@@ -672,3 +678,139 @@ def _peak_bytes(count: int) -> int:
 def test_reconcile_memory_stays_flat() -> None:
     small, large = _peak_bytes(2_000), _peak_bytes(40_000)
     assert large < small * 1.5 + 64 * 1024
+
+
+# --- range digests (整合性確認, digest first) ------------------------------------------------
+
+KEY = bytes(range(16))
+COMPARED = [name for name in WHITELIST_ORDER if name != "exclusive_lock"]
+
+
+@settings(max_examples=50)
+@given(people)
+def test_the_canonical_payload_is_the_json_array_of_the_compared_items(n: int) -> None:
+    record = identity_record(n, former_surname="山田", former_surname_kana="やまだ")
+    payload = to_cs_payload(record)
+    expected = json.dumps(
+        [payload[name] for name in COMPARED], ensure_ascii=False, separators=(",", ":")
+    )
+    assert canonical_payload(record) == expected.encode("utf-8")
+
+
+def _another(record: IdentityRecord, name: str) -> object:
+    """A value of the item's own type other than the record's."""
+    value = getattr(record, name)
+    if value is None:
+        kind = typing.get_args(attrs.fields_dict(IdentityRecord)[name].type)[0]
+        return {str: "1", int: 1, dt.date: dt.date(2001, 2, 3)}[kind]
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, dt.datetime):
+        return value + dt.timedelta(seconds=1)
+    if isinstance(value, dt.date):
+        return value + dt.timedelta(days=1)
+    return {"male": "female", "female": "male", "current": "deleted"}.get(value, value + "x")
+
+
+@pytest.mark.parametrize("name", WHITELIST_ORDER)
+def test_a_fingerprint_changes_with_every_compared_item_and_not_with_the_lock(name: str) -> None:
+    record = identity_record(7)
+    other = attrs.evolve(record, **{name: _another(record, name)})
+    assert getattr(other, name) != getattr(record, name)
+    same = name == "exclusive_lock"  # the CS's own transient lock is not compared
+    assert (fingerprint(other) == fingerprint(record)) is same
+    assert (list(reconcile([record], [other])) == []) is same
+
+
+def test_a_timestamp_in_another_offset_is_its_own_text() -> None:
+    """Days' texts are remembered; timestamps' are not, so equal instants written in other
+    offsets keep their own text (two equal datetimes must not share one)."""
+    record = identity_record(8)
+    utc = attrs.evolve(record, timestamp=record.timestamp.astimezone(dt.UTC))
+    assert utc.timestamp == record.timestamp
+    assert canonical_payload(record) != canonical_payload(utc)
+    assert record.timestamp.isoformat().encode() in canonical_payload(record)
+    assert utc.timestamp.isoformat().encode() in canonical_payload(utc)
+
+
+def _sorted(records: list[IdentityRecord]) -> list[IdentityRecord]:
+    return sorted(records, key=lambda r: r.resident_code)
+
+
+@settings(max_examples=60)
+@given(st.integers(0, 40), st.integers(1, 9))
+def test_ranges_cover_the_file_once_and_end_open(count: int, size: int) -> None:
+    records = _sorted([identity_record(n) for n in range(1, count + 1)])
+    ranges = list(cut_ranges(records, KEY, size))
+    assert [r for found in ranges for r in found.records] == records
+    assert ranges[0].after is None and ranges[-1].through is None and not ranges[-1].records
+    for before, after in itertools.pairwise(ranges):
+        assert after.after == before.through is not None
+    for found in ranges:
+        assert len(found.records) <= size and found.digest.count == len(found.records)
+        assert found.digest == range_digest(KEY, [fingerprint(r) for r in found.records])
+        for record in found.records:
+            assert found.after is None or record.resident_code > found.after
+            assert found.through is not None and record.resident_code <= found.through
+
+
+def test_a_range_digest_depends_on_the_key_and_on_every_record() -> None:
+    records = _sorted([identity_record(n) for n in range(1, 6)])
+    fingerprints = [fingerprint(r) for r in records]
+    digest = range_digest(KEY, fingerprints)
+    assert range_digest(KEY, list(fingerprints)) == digest
+    assert range_digest(bytes(16), fingerprints).digest != digest.digest
+    assert range_digest(KEY, fingerprints[:-1]) != digest
+    assert range_digest(KEY, fingerprints[::-1]).digest != digest.digest
+    changed = attrs.evolve(records[2], relationship="子")
+    fingerprints[2] = fingerprint(changed)
+    assert range_digest(KEY, fingerprints).digest != digest.digest
+
+
+def test_cutting_an_unsorted_or_repeated_file_is_refused() -> None:
+    a, b = _sorted([identity_record(1), identity_record(2)])
+    for bad in ([b, a], [a, a]):
+        with pytest.raises(LinkError) as refused:
+            list(cut_ranges(bad, KEY, 5))
+        assert (refused.value.code, refused.value.item) == ("KJ-LINK-022", "ours")
+
+
+@settings(max_examples=150)
+@given(
+    st.dictionaries(
+        st.integers(1, 400),
+        st.tuples(st.booleans(), st.booleans(), VARIANTS),
+        max_size=40,
+    ),
+    st.integers(1, 6),
+)
+def test_reconciling_range_by_range_is_reconciling_the_whole_files(
+    plan: dict[int, tuple[bool, bool, str]], size: int
+) -> None:
+    """What the register does with the peer's digests: a range whose count and digest agree
+    has no difference, and the others reconciled one by one give the whole files' differences,
+    in the same order."""
+    ours: list[IdentityRecord] = []
+    theirs: list[IdentityRecord] = []
+    for n, (here, there, kind) in plan.items():
+        record = identity_record(n, update_sequence=5)
+        if here:
+            ours.append(record)
+        if there:
+            theirs.append(variant(record, kind))
+    ours, theirs = _sorted(ours), _sorted(theirs)
+    found: list[Difference] = []
+    for mine in cut_ranges(ours, KEY, size):
+        peer = [
+            r
+            for r in theirs
+            if (mine.after is None or r.resident_code > mine.after)
+            and (mine.through is None or r.resident_code <= mine.through)
+        ]
+        differences = list(reconcile(mine.records, peer))
+        if range_digest(KEY, [fingerprint(r) for r in peer]) == mine.digest:
+            assert differences == []
+        found += differences
+    assert found == list(reconcile(ours, theirs))

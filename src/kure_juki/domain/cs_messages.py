@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import re
 import typing
@@ -33,12 +34,16 @@ from kure_juki.domain.identifiers import (
     is_valid_resident_code,
 )
 from kure_juki.domain.identity_file import (
+    DIGEST_KEY_SIZE,
+    DIGEST_SIZE,
     IdentityRecord,
+    RangeDigest,
     identity_record_from_payload,
     to_cs_payload,
 )
 
 __all__ = [
+    "MAX_RANGES",
     "CardStatusNotice",
     "CardStatusQuery",
     "CardStatusReply",
@@ -60,10 +65,13 @@ __all__ = [
     "QueryByFourItems",
     "QueryByMyNumber",
     "QueryByResidentCode",
+    "ReconciliationDigestRequest",
+    "ReconciliationDigests",
     "ReconciliationPage",
     "ReconciliationRequest",
     "Refusal",
     "UpdateAck",
+    "check_digest_request",
     "check_query",
     "decode_message",
     "encode_message",
@@ -79,6 +87,10 @@ CardStatus = Literal[
 ]
 
 _MESSAGE_NUMBER = re.compile(r"[0-9A-Za-z][0-9A-Za-z._:-]{0,39}")
+_HEX = re.compile(r"[0-9a-f]+")
+_MAX_KEY_HEX: Final = 2 * hashlib.blake2b.MAX_KEY_SIZE
+MAX_RANGES: Final = 10_000
+"""The most ranges one digest request may ask for."""
 
 _T = TypeVar("_T")
 MESSAGE_TYPES: dict[str, type] = {}
@@ -313,6 +325,49 @@ class ReconciliationPage:
     complete: bool
 
 
+@_message("reconciliation_digest_request")
+@attrs.frozen
+class ReconciliationDigestRequest:  # 整合性確認用ダイジェストの要求
+    """The count and digest (:func:`~kure_juki.domain.identity_file.range_digest`) of each range
+    of the peer's copy for a municipality.
+
+    The ranges are (``after_resident_code``, ``bounds[0]``], (``bounds[0]``, ``bounds[1]``] …
+    and, with ``to_end``, one more after the last of them to the end of the file. ``key`` (hex)
+    keys the digests: the requester picks a fresh one for each reconciliation, so no answer can
+    be replayed from an earlier one.
+    """
+
+    TAG: ClassVar[str]
+    municipality_code: str
+    key: str = attrs.field(repr=False)
+    after_resident_code: str | None
+    bounds: tuple[str, ...]
+    to_end: bool
+
+
+@_message("reconciliation_digests")
+@attrs.frozen
+class ReconciliationDigests:
+    """One count and one digest (hex) per range asked for, in the same order."""
+
+    TAG: ClassVar[str]
+    counts: tuple[int, ...]
+    digests: tuple[str, ...]
+
+    def ranges(self) -> tuple[RangeDigest, ...]:
+        """The digests as values; KJ-LINK-015 when a count or digest is malformed."""
+        if len(self.counts) != len(self.digests):
+            raise LinkError(problem("KJ-LINK-015", "digests"))
+        found: list[RangeDigest] = []
+        for count, digest in zip(self.counts, self.digests, strict=True):
+            if count < 0:
+                raise LinkError(problem("KJ-LINK-015", "counts"))
+            if len(digest) != 2 * DIGEST_SIZE or _HEX.fullmatch(digest) is None:
+                raise LinkError(problem("KJ-LINK-015", "digests"))
+            found.append(RangeDigest(count, bytes.fromhex(digest)))
+        return tuple(found)
+
+
 # --- 個人番号カード管理システム (J-LIS) -------------------------------------------------------
 
 
@@ -427,6 +482,8 @@ Message = (
     | MyNumberIssued
     | ReconciliationRequest
     | ReconciliationPage
+    | ReconciliationDigestRequest
+    | ReconciliationDigests
     | DeliveryInfoNotice
     | CardStatusNotice
     | CardStatusQuery
@@ -457,6 +514,24 @@ def check_query(query: IdentityQuery) -> list[Problem]:
         given += 1
     if given < 2:
         found.append(problem("KJ-ACCESS-002"))
+    return found
+
+
+def check_digest_request(request: ReconciliationDigestRequest) -> list[Problem]:
+    """The key (hex of 16 to 64 bytes, as BLAKE2b takes), and bounds strictly ascending after
+    ``after_resident_code``, at most :data:`MAX_RANGES` ranges in all (KJ-LINK-015)."""
+    found: list[Problem] = []
+    key = request.key
+    sized = 2 * DIGEST_KEY_SIZE <= len(key) <= _MAX_KEY_HEX and len(key) % 2 == 0
+    if not sized or _HEX.fullmatch(key) is None:
+        found.append(problem("KJ-LINK-015", "key"))
+    bounds = request.bounds
+    ascending = all(a < b for a, b in itertools.pairwise(bounds))
+    after = request.after_resident_code
+    if not ascending or (after is not None and bounds and bounds[0] <= after):
+        found.append(problem("KJ-LINK-015", "bounds"))
+    if len(bounds) + request.to_end > MAX_RANGES:
+        found.append(problem("KJ-LINK-015", "bounds"))
     return found
 
 

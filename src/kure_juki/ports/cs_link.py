@@ -16,11 +16,15 @@ LinkError`:
   status ``duplicate`` and not applied twice);
 - KJ-LINK-001 … 008 when the peer's reply failed authentication, KJ-LINK-017 when it does not
   answer the request.
+
+整合性確認 asks for the prefecture's digests from a worker thread while it may be reading a range
+of the prefecture's records on its own: a link must take calls from two threads at once
+(``CsClient`` serialises them per peer).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
 from kure_juki.domain.cs_messages import (
@@ -33,7 +37,7 @@ from kure_juki.domain.cs_messages import (
     NoticeAck,
     UpdateAck,
 )
-from kure_juki.domain.identity_file import IdentityRecord
+from kure_juki.domain.identity_file import IdentityRecord, RangeDigest
 
 __all__ = [
     "CardManagementLink",
@@ -58,9 +62,28 @@ class PrefectureLink(Protocol):  # 都道府県サーバー
         """
         ...
 
-    def reconciliation_records(self, *, page_size: int = 1000) -> Iterator[IdentityRecord]:
+    def reconciliation_records(
+        self,
+        *,
+        page_size: int = 1000,
+        after: str | None = None,
+        through: str | None = None,
+    ) -> Iterator[IdentityRecord]:
         """The prefecture's copy of this municipality's file (都道府県知事保存本人確認情報), in
-        住民票コード order, fetched page by page: feed it to ``identity_file.reconcile``."""
+        住民票コード order, fetched page by page: all of it, or the records whose code is in
+        (``after``, ``through``]. Feed it to ``identity_file.reconcile``. A page out of order
+        raises KJ-LINK-022."""
+        ...
+
+    def reconciliation_digests(
+        self, key: bytes, after: str | None, bounds: Sequence[str], *, to_end: bool = False
+    ) -> tuple[RangeDigest, ...]:
+        """The count and digest of each range of the prefecture's copy (整合性確認, digest
+        first): (``after``, ``bounds[0]``], (``bounds[0]``, ``bounds[1]``] … and, with
+        ``to_end``, one range more to the end of the file. Digests are keyed with ``key`` (16
+        to 64 bytes; see ``identity_file.range_digest``). Bounds out of order, a bad key or more
+        than ``cs_messages.MAX_RANGES`` ranges are refused (KJ-LINK-015); a reply with another
+        number of ranges is KJ-LINK-017."""
         ...
 
 

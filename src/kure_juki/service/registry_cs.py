@@ -8,7 +8,11 @@ mixed into ``Registry``.
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
+import itertools
+import secrets
+from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Final
 
@@ -17,7 +21,15 @@ import attrs
 from kure_juki.domain.cs_messages import MoveInNotice
 from kure_juki.domain.errors import LinkError, Problem, RegistryError, problem
 from kure_juki.domain.identity_check import compare_text
-from kure_juki.domain.identity_file import Difference, DifferenceKind, IdentityRecord
+from kure_juki.domain.identity_file import (
+    DIGEST_KEY_SIZE,
+    Difference,
+    DifferenceKind,
+    IdentityRecord,
+    RangeDigest,
+    RecordRange,
+    cut_ranges,
+)
 from kure_juki.domain.identity_file import reconcile as reconcile_files
 from kure_juki.domain.notifications import ConfirmMoveOut, OtherPlaceEntry
 from kure_juki.domain.resident import Resident
@@ -128,17 +140,100 @@ class _Counted:
             yield record
 
 
+RANGE_SIZE: Final = 32
+"""Our records per digested range: a difference costs fetching the peer's records of its range,
+and a range costs a count and a digest on the wire."""
+_RANGES_PER_CALL: Final = 1024
+_CALLS_AHEAD: Final = 1
+
+
+def _with_their_digests(
+    cs: CsLink, ranges: Iterator[RecordRange], key: bytes
+) -> Iterator[tuple[RecordRange, RangeDigest]]:
+    """Each of our ranges with the peer's digest of it. The peer is asked from a worker thread,
+    a call ahead: while it digests a batch of its copy (and the envelopes cross), we digest our
+    next batch."""
+    with concurrent.futures.ThreadPoolExecutor(1, "cs-reconcile") as pool:
+        Asked = concurrent.futures.Future[tuple[RangeDigest, ...]]
+        waiting: deque[tuple[list[RecordRange], Asked]] = deque()
+        try:
+            while True:
+                batch = list(itertools.islice(ranges, _RANGES_PER_CALL))
+                if batch:
+                    bounds = [r.through for r in batch if r.through is not None]
+                    to_end = batch[-1].through is None
+                    asked = pool.submit(
+                        cs.reconciliation_digests, key, batch[0].after, bounds, to_end=to_end
+                    )
+                    waiting.append((batch, asked))
+                if not waiting:
+                    return
+                if len(waiting) > _CALLS_AHEAD or not batch:
+                    mine, asked = waiting.popleft()
+                    theirs = asked.result()
+                    if len(theirs) != len(mine):
+                        raise LinkError("KJ-LINK-017")
+                    yield from zip(mine, theirs, strict=True)
+        finally:
+            for _, asked in waiting:
+                asked.cancel()
+
+
+@attrs.define
+class _Tally:
+    ours: int = 0
+    theirs: int = 0
+
+
+def _differences(
+    cs: CsLink,
+    ours: Iterable[IdentityRecord],
+    tally: _Tally,
+    *,
+    page_size: int,
+    range_size: int,
+) -> Iterator[Difference]:
+    """The differences between our file and the peer's copy, digest first: ranges whose count
+    and digest agree hold the same records item for item; the peer's records of the others are
+    fetched and compared with ours record by record. Counts both files in ``tally``."""
+    key = secrets.token_bytes(DIGEST_KEY_SIZE)
+    ranges = cut_ranges(ours, key, range_size)
+    for mine, peer in _with_their_digests(cs, ranges, key):
+        tally.ours += mine.digest.count
+        if peer == mine.digest:
+            tally.theirs += peer.count
+            continue
+        fetched = _Counted(
+            cs.reconciliation_records(
+                page_size=min(page_size, peer.count + 1), after=mine.after, through=mine.through
+            )
+            if peer.count
+            else ()
+        )
+        yield from reconcile_files(mine.records, fetched)
+        tally.theirs += fetched.count
+
+
 def reconcile(
-    registry: Registry, link: CsLink | None = None, *, page_size: int = 1000, listed: int = 100
+    registry: Registry,
+    link: CsLink | None = None,
+    *,
+    page_size: int = 1000,
+    listed: int = 100,
+    range_size: int = RANGE_SIZE,
 ) -> ReconciliationReport:
-    """整合性確認: streams the register's 本人確認情報ファイル and the prefecture's copy in
-    住民票コード order, one record of each in memory at a time; audited."""
+    """整合性確認: streams the register's 本人確認情報ファイル in 住民票コード order and compares it
+    with the prefecture's copy range by range (:data:`RANGE_SIZE` of our records each): equal
+    digests end a range's comparison, the peer's records of any other range are fetched
+    (``page_size`` a page) and compared item by item. A few ranges in memory at a time; audited.
+    """
     from kure_juki.service.registry import SYSTEM_OPERATOR
 
     cs = _link(registry, link)
     counts: dict[str, int] = dict.fromkeys(KINDS, 0)
     listed_differences: list[Difference] = []
     in_flight = 0
+    tally = _Tally()
     with registry.store.unit_of_work() as uow:
         box = outbox_of(uow)
         pending = {
@@ -146,9 +241,9 @@ def reconcile(
             for e in box.entries(state="pending")
             if e.stream == "prefecture" and e.sequence is not None
         }
-        ours = _Counted(box.identities.iter_sorted())
-        theirs = _Counted(cs.reconciliation_records(page_size=page_size))
-        for difference in reconcile_files(ours, theirs):
+        ours = box.identities.iter_sorted()
+        found = _differences(cs, ours, tally, page_size=page_size, range_size=range_size)
+        for difference in found:
             counts[difference.kind] += 1
             if difference.kind == "sequence_gap" and difference.ours_sequence in pending:
                 in_flight += 1
@@ -157,8 +252,8 @@ def reconcile(
     report = ReconciliationReport(
         municipality_code=registry.municipality_code,
         checked_at=registry.now(),
-        ours=ours.count,
-        theirs=theirs.count,
+        ours=tally.ours,
+        theirs=tally.theirs,
         counts=counts,
         differences=tuple(listed_differences),
         in_flight=in_flight,

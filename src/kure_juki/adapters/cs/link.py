@@ -9,11 +9,10 @@ request's nonce.
 
 from __future__ import annotations
 
-import concurrent.futures
-import queue
+import itertools
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Final, TypeVar
 
 from kure_juki.adapters.cs.envelope import Endpoint, Stream
@@ -37,16 +36,19 @@ from kure_juki.domain.cs_messages import (
     MyNumberRequest,
     NoticeAck,
     PeerRefused,
+    ReconciliationDigestRequest,
+    ReconciliationDigests,
     ReconciliationPage,
     ReconciliationRequest,
     Refusal,
     UpdateAck,
+    check_digest_request,
     check_query,
     encode_message,
 )
-from kure_juki.domain.errors import LinkError, raise_problems
+from kure_juki.domain.errors import LinkError, problem, raise_problems
 from kure_juki.domain.identifiers import is_valid_my_number
-from kure_juki.domain.identity_file import IdentityRecord
+from kure_juki.domain.identity_file import IdentityRecord, RangeDigest
 
 __all__ = ["CsClient", "Route"]
 
@@ -54,10 +56,6 @@ _M = TypeVar("_M")
 # Worth another attempt with a fresh envelope: the message may not have arrived, and every
 # message the peers apply is idempotent by its number.
 RETRYABLE: Final = frozenset({"KJ-LINK-009", "KJ-LINK-010", "KJ-LINK-016"})
-# 整合性確認 fetches the code space in two halves side by side ("after" cursor, end bound).
-_HALVES: Final = ((None, "5"), ("49999999999", None))
-_AHEAD: Final = 2  # pages fetched ahead per half
-_Fetched = tuple[IdentityRecord, ...] | BaseException | None
 
 
 class Route:
@@ -136,65 +134,47 @@ class CsClient:
             raise LinkError("KJ-LINK-017")
         return ack
 
-    def reconciliation_records(self, *, page_size: int = 1000) -> Iterator[IdentityRecord]:
-        """The prefecture's copy in 住民票コード order, fetched page by page.
-
-        The code space is cut in two halves (by first digit) fetched side by side, each a page
-        or two ahead of the caller: while one page is being decoded here the peer already builds
-        the next, so the two sides' work overlaps. At most a few pages are in memory, however
-        large the file.
-        """
-        with concurrent.futures.ThreadPoolExecutor(len(_HALVES), "cs-reconcile") as pool:
-            queues = [queue.Queue[_Fetched](maxsize=_AHEAD) for _ in _HALVES]
-            stop = threading.Event()
-            for (after, until), pages in zip(_HALVES, queues, strict=True):
-                pool.submit(self._fetch_range, after, until, page_size, pages, stop)
-            try:
-                for pages in queues:
-                    while True:
-                        fetched = pages.get()
-                        if isinstance(fetched, BaseException):
-                            raise fetched
-                        if fetched is None:
-                            break
-                        yield from fetched
-            finally:
-                stop.set()
-                for pages in queues:  # unblock a fetcher waiting for room
-                    while not pages.empty():
-                        pages.get_nowait()
-
-    def _fetch_range(
+    def reconciliation_records(
         self,
-        after: str | None,
-        until: str | None,
-        page_size: int,
-        pages: queue.Queue[_Fetched],
-        stop: threading.Event,
-    ) -> None:
-        def put(item: _Fetched) -> None:
-            while not stop.is_set():
-                try:
-                    pages.put(item, timeout=0.05)
-                    return
-                except queue.Full:
-                    continue
+        *,
+        page_size: int = 1000,
+        after: str | None = None,
+        through: str | None = None,
+    ) -> Iterator[IdentityRecord]:
+        """The prefecture's copy in 住民票コード order, page by page: all of it, or the codes in
+        (``after``, ``through``]. One page in memory at a time, however large the file.
 
-        try:
-            while not stop.is_set():
-                request = ReconciliationRequest(self.municipality_code, after, page_size)
-                page = self.call(self.prefecture, request, ReconciliationPage)
-                records = page.records
-                if until is not None:
-                    records = tuple(r for r in records if r.resident_code < until)
-                if records:
-                    put(records)
-                if page.complete or len(records) < len(page.records) or not page.records:
-                    break
-                after = page.records[-1].resident_code
-            put(None)
-        except BaseException as error:  # handed to the caller's thread
-            put(error)
+        Each page must run strictly ascending from after the last code asked for, whole
+        (KJ-LINK-022): a range ends at the first code past ``through``, and a page out of order
+        could otherwise hide records behind it.
+        """
+        while True:
+            request = ReconciliationRequest(self.municipality_code, after, page_size)
+            page = self.call(self.prefecture, request, ReconciliationPage)
+            codes = [record.resident_code for record in page.records]
+            if after is not None:
+                codes.insert(0, after)
+            if any(a >= b for a, b in itertools.pairwise(codes)):
+                raise LinkError(problem("KJ-LINK-022", "theirs"))
+            for record in page.records:
+                if through is not None and record.resident_code > through:
+                    return
+                yield record
+            if page.complete or not page.records:
+                return
+            after = page.records[-1].resident_code
+
+    def reconciliation_digests(
+        self, key: bytes, after: str | None, bounds: Sequence[str], *, to_end: bool = False
+    ) -> tuple[RangeDigest, ...]:
+        request = ReconciliationDigestRequest(
+            self.municipality_code, key.hex(), after, tuple(bounds), to_end
+        )
+        raise_problems(check_digest_request(request))  # nothing leaves that the peer would refuse
+        ranges = self.call(self.prefecture, request, ReconciliationDigests).ranges()
+        if len(ranges) != len(bounds) + to_end:
+            raise LinkError("KJ-LINK-017")
+        return ranges
 
     # --- 全国サーバー ---
 

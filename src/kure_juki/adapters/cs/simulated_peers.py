@@ -56,10 +56,13 @@ from kure_juki.domain.cs_messages import (
     QueryByFourItems,
     QueryByMyNumber,
     QueryByResidentCode,
+    ReconciliationDigestRequest,
+    ReconciliationDigests,
     ReconciliationPage,
     ReconciliationRequest,
     Refusal,
     UpdateAck,
+    check_digest_request,
     check_query,
     encode_message,
     is_valid_message_number,
@@ -75,6 +78,8 @@ from kure_juki.domain.identity_file import (
     IdentityRecord,
     check_identity_record,
     check_update,
+    fingerprint,
+    range_digest,
     to_cs_payload,
 )
 from kure_juki.domain.names import is_kana, seion_kana
@@ -144,8 +149,10 @@ class PrefectureServer:  # 都道府県サーバー (都道府県知事保存本
         self._national = national
         self._lock = threading.RLock()
         self._files: dict[str, dict[str, IdentityRecord]] = {}
-        # Each record's wire form, kept as a server keeps its rows: pages are sent from it.
+        # Each record's wire form and fingerprint, kept as a server keeps its rows: pages are
+        # sent from the one, range digests taken over the other.
         self._wire: dict[str, dict[str, str]] = {}
+        self._fingerprints: dict[str, dict[str, bytes]] = {}
         self._sorted: dict[str, list[str]] = {}
         self._last_applied: dict[str, int] = {}
         self._outcomes: dict[tuple[str, int], tuple[bytes, Message]] = {}
@@ -201,9 +208,13 @@ class PrefectureServer:  # 都道府県サーバー (都道府県知事保存本
         self._wire.setdefault(record.municipality_code, {})[record.resident_code] = json.dumps(
             to_cs_payload(record), ensure_ascii=False, separators=(",", ":"), allow_nan=False
         )
+        self._fingerprints.setdefault(record.municipality_code, {})[record.resident_code] = (
+            fingerprint(record)
+        )
 
     def _remove(self, municipality_code: str, resident_code: str) -> None:
         self._wire.get(municipality_code, {}).pop(resident_code, None)
+        self._fingerprints.get(municipality_code, {}).pop(resident_code, None)
         if self._files.get(municipality_code, {}).pop(resident_code, None) is not None:
             self._sorted.pop(municipality_code, None)
 
@@ -221,6 +232,8 @@ class PrefectureServer:  # 都道府県サーバー (都道府県知事保存本
             return self._update(sender_id, message)
         if isinstance(message, ReconciliationRequest):
             return self._page(sender_id, message)
+        if isinstance(message, ReconciliationDigestRequest):
+            return self._digests(sender_id, message)
         raise _refuse_unhandled(message)
 
     def _update(self, sender_id: str, update: IdentityUpdate) -> Message:
@@ -289,6 +302,26 @@ class PrefectureServer:  # 都道府県サーバー (都道府県知事保存本
             f'"complete":{"true" if complete else "false"}}}}}'
         )
         return Encoded(page, data.encode("utf-8"))
+
+    def _digests(self, sender_id: str, request: ReconciliationDigestRequest) -> Message:
+        self._members.check(sender_id, request.municipality_code)
+        raise_problems(check_digest_request(request))
+        key = bytes.fromhex(request.key)
+        ends: list[str | None] = [*request.bounds, *([None] if request.to_end else [])]
+        counts: list[int] = []
+        digests: list[str] = []
+        with self._lock:
+            codes = self._codes(request.municipality_code)
+            fingerprints = self._fingerprints.get(request.municipality_code, {})
+            after = request.after_resident_code
+            start = 0 if after is None else bisect.bisect_right(codes, after)
+            for end in ends:
+                stop = len(codes) if end is None else bisect.bisect_right(codes, end, lo=start)
+                found = range_digest(key, [fingerprints[code] for code in codes[start:stop]])
+                counts.append(found.count)
+                digests.append(found.digest.hex())
+                start = stop
+        return ReconciliationDigests(tuple(counts), tuple(digests))
 
 
 # --- 全国サーバー -------------------------------------------------------------------------------
