@@ -151,6 +151,54 @@ def test_only_the_destination_named_in_the_certificate_can_use_it(
     assert refused.value.peer_codes == ("KJ-LINK-026",)
 
 
+@pytest.mark.parametrize("delivered_first", [True, False])
+def test_a_cancelled_move_out_takes_its_certificate_back(
+    towns: tuple[Town, Town], clock: SettableClock, delivered_first: bool
+) -> None:
+    a, b = towns
+    s = a.session()
+    p = person()
+    rid = s.submit(move_in([p])).resident_ids[0]
+    out = s.submit(
+        {
+            "type": "move_out",
+            "occurred_on": "2026-12-01",
+            "resident_ids": [rid],
+            "destination": {"municipality_code": B, "text": NEW_ADDRESS["text"]},
+        }
+    )
+    if delivered_first:  # the destination could have fetched it already
+        assert deliver(a.reg).pending == 0
+        assert network_certificate(b, p["resident_code"]) is not None
+    s.submit({"type": "cancellation", "movement_id": out.movement_id, "reason": "届出の取下げ"})
+    report = deliver(a.reg)
+    assert report.pending == 0 and not report.failures
+    assert network_certificate(b, p["resident_code"]) is None
+    view = b.session()
+    card = CardIdentity(
+        my_number=p["my_number"],
+        name=f"{p['family_name']}　{p['given_name']}",
+        address=s.resident(rid)["address"]["text"],
+        birth_date=dt.date.fromisoformat(p["birth_date"]),
+        sex="male",
+    )
+    with pytest.raises(PeerRefused) as refused:
+        view.special_move_in(
+            card, address=NEW_ADDRESS, household={"new": True}, occurred_on="2026-12-01"
+        )
+    assert refused.value.peer_codes == ("KJ-LINK-026",)
+
+
+def network_certificate(town: Town, resident_code: str) -> object:
+    link = town.reg.cs_link
+    assert link is not None
+    try:
+        return link.fetch_move_out_certificate(resident_code, town.code)
+    except PeerRefused as refused:
+        assert refused.peer_codes == ("KJ-LINK-026",)
+        return None
+
+
 def test_a_card_the_national_server_does_not_know(
     towns: tuple[Town, Town], clock: SettableClock
 ) -> None:

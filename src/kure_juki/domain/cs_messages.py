@@ -58,6 +58,7 @@ __all__ = [
     "MoveInNoticeReceipt",
     "MoveOutCertificate",
     "MoveOutCertificateRequest",
+    "MoveOutCertificateWithdrawal",
     "MyNumberIssued",
     "MyNumberRequest",
     "NoticeAck",
@@ -241,6 +242,18 @@ class MoveOutCertificateRequest:  # 転出証明書情報の請求
     TAG: ClassVar[str]
     resident_code: str
     requesting_municipality_code: str
+
+
+@_message("move_out_certificate_withdrawal")
+@attrs.frozen
+class MoveOutCertificateWithdrawal:  # 転出証明書情報の取下げ
+    """The former municipality takes back the 転出証明書情報 it published for a person whose 転出
+    no longer stands (取消 of the 転出, or its 予定 cleared): no 特例転入 may be made on it."""
+
+    TAG: ClassVar[str]
+    withdrawal_number: str  # 取下げの番号, unique per municipality
+    from_municipality_code: str  # 転出地市町村コード (the publisher)
+    resident_code: str  # 住民票コード
 
 
 # --- 本人確認情報の照会 (全国サーバー) and 個人番号の生成 ----------------------------------------
@@ -474,6 +487,7 @@ Message = (
     | MoveInNoticeReceipt
     | MoveOutCertificate
     | MoveOutCertificateRequest
+    | MoveOutCertificateWithdrawal
     | QueryByResidentCode
     | QueryByMyNumber
     | QueryByFourItems

@@ -34,6 +34,7 @@ from kure_juki.domain.cs_messages import (
     IdentityUpdate,
     MoveInNotice,
     MoveOutCertificate,
+    MoveOutCertificateWithdrawal,
     NoticeAck,
     UpdateAck,
 )
@@ -137,6 +138,12 @@ class InterMunicipalLink(Protocol):  # 市町村CS間の連携 (転出証明書�
     ) -> MoveOutCertificate:
         """The 転出証明書情報 for 特例転入; only the destination it names may fetch it
         (otherwise, or when there is none, KJ-LINK-026 inside PeerRefused)."""
+        ...
+
+    def withdraw_move_out_certificate(self, withdrawal: MoveOutCertificateWithdrawal) -> NoticeAck:
+        """Takes back the publisher's 転出証明書情報 for the person: fetching it is then
+        answered as for one that never existed. Withdrawing twice is acknowledged as a
+        duplicate; withdrawing what was never published is acknowledged all the same."""
         ...
 
     def send_move_in_notice(self, notice: MoveInNotice) -> NoticeAck:

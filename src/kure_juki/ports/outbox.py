@@ -32,6 +32,7 @@ from kure_juki.domain.cs_messages import (
     Message,
     MoveInNotice,
     MoveOutCertificate,
+    MoveOutCertificateWithdrawal,
 )
 from kure_juki.domain.errors import LinkError, problem
 from kure_juki.domain.identity_file import IdentityRecord
@@ -131,6 +132,8 @@ def describe(message: Message) -> tuple[Stream, str, int | None]:
         return "exchange", message.notice_number, None
     if isinstance(message, MoveOutCertificate):
         return "exchange", message.certificate_number, None
+    if isinstance(message, MoveOutCertificateWithdrawal):
+        return "exchange", message.withdrawal_number, None
     if isinstance(message, DeliveryInfoNotice):
         return "card_management", message.delivery_number, None
     if isinstance(message, CardStatusNotice):

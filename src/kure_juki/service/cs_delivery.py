@@ -35,6 +35,7 @@ from kure_juki.domain.cs_messages import (
     IdentityUpdate,
     MoveInNotice,
     MoveOutCertificate,
+    MoveOutCertificateWithdrawal,
     PeerRefused,
     decode_message,
 )
@@ -95,6 +96,8 @@ def _send(link: CsLink, entry: OutboxEntry) -> str:
         return link.send_move_in_notice(message).status
     if isinstance(message, MoveOutCertificate):
         return link.publish_move_out_certificate(message).status
+    if isinstance(message, MoveOutCertificateWithdrawal):
+        return link.withdraw_move_out_certificate(message).status
     if isinstance(message, DeliveryInfoNotice):
         return link.send_delivery_info(message).status
     if isinstance(message, CardStatusNotice):

@@ -26,6 +26,7 @@ from kure_juki.domain.cs_messages import (
     IdentityUpdate,
     MoveInNotice,
     MoveOutCertificate,
+    MoveOutCertificateWithdrawal,
 )
 from kure_juki.domain.delivery_info import (
     DeliveryOffice,
@@ -117,7 +118,9 @@ def configure_delivery_office(registry: Registry, office: DeliveryOffice) -> Non
     with registry.store.unit_of_work() as uow:
         uow.documents.put(SETTINGS_KIND, "delivery_office", attrs.asdict(office))
         registry.append_audit(
-            uow, operation="configure_cs", operator_id=SYSTEM_OPERATOR,
+            uow,
+            operation="configure_cs",
+            operator_id=SYSTEM_OPERATOR,
             detail={"setting": "delivery_office"},
         )
         uow.commit()
@@ -256,6 +259,7 @@ def enqueue_for_movement(
         _move_in_notices(w, n, new_persons)
     if isinstance(n, MoveOut):
         _move_out_certificates(w, n, outcome)
+    _withdrawn_certificates(w, outcome, befores)
     if n.type in _NEW_NUMBER_TYPES:
         given = _given_numbers(n)
         recipients = []
@@ -342,6 +346,29 @@ def _move_out_certificates(w: _Writer, n: MoveOut, outcome: Outcome) -> None:
         w.box.enqueue(certificate, now=w.now)
 
 
+def _withdrawn_certificates(
+    w: _Writer, outcome: Outcome, befores: dict[str, Resident | None]
+) -> None:
+    """取下げ of the 転出証明書情報 of each person whose 転出 to another municipality no longer
+    stands: still living here and no longer planning to leave (the 転出 cancelled)."""
+    for r in outcome.residents:
+        before = befores[r.resident_id]
+        plan = before.planned_move_out if before is not None else None
+        if (
+            plan is None
+            or plan.destination.municipality_code is None
+            or not r.is_living
+            or r.planned_move_out is not None
+        ):
+            continue
+        withdrawal = MoveOutCertificateWithdrawal(
+            withdrawal_number=w.number("TW"),
+            from_municipality_code=w.code,
+            resident_code=before.resident_code if before is not None else r.resident_code,
+        )
+        w.box.enqueue(withdrawal, now=w.now)
+
+
 def _delivery_info(w: _Writer, recipients: list[Resident]) -> None:
     """送付先情報 of each new My Number recipient, addressed to the head of the household."""
     if not recipients:
@@ -380,4 +407,3 @@ def due_to_send(uow: UnitOfWork) -> int:
 def identity_records(uow: UnitOfWork) -> Iterator[Any]:
     """The municipality's 本人確認情報ファイル in 住民票コード order."""
     return outbox_of(uow).identities.iter_sorted()
-

@@ -32,6 +32,7 @@ from kure_juki.domain.cs_messages import (
     MoveInNoticeReceipt,
     MoveOutCertificate,
     MoveOutCertificateRequest,
+    MoveOutCertificateWithdrawal,
     MyNumberIssued,
     MyNumberRequest,
     NoticeAck,
@@ -205,6 +206,9 @@ class CsClient:
 
     def publish_move_out_certificate(self, certificate: MoveOutCertificate) -> NoticeAck:
         return self._notice(self.exchange, certificate, certificate.certificate_number)
+
+    def withdraw_move_out_certificate(self, withdrawal: MoveOutCertificateWithdrawal) -> NoticeAck:
+        return self._notice(self.exchange, withdrawal, withdrawal.withdrawal_number)
 
     def fetch_move_out_certificate(
         self, resident_code: str, requesting_municipality_code: str

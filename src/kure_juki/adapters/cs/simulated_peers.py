@@ -50,6 +50,7 @@ from kure_juki.domain.cs_messages import (
     MoveInNoticeReceipt,
     MoveOutCertificate,
     MoveOutCertificateRequest,
+    MoveOutCertificateWithdrawal,
     MyNumberIssued,
     MyNumberRequest,
     NoticeAck,
@@ -523,6 +524,7 @@ class MunicipalExchange:  # 市町村CS間の中継 (転出証明書情報・転
         self._lock = threading.Lock()
         self._certificates: dict[str, MoveOutCertificate] = {}
         self._published: dict[tuple[str, str], MoveOutCertificate] = {}
+        self._withdrawals: dict[tuple[str, str], MoveOutCertificateWithdrawal] = {}
         self._mailboxes: dict[str, dict[str, MoveInNotice]] = {}
         self._notices: dict[tuple[str, str], MoveInNotice] = {}
         self._acknowledged: set[tuple[str, str]] = set()
@@ -532,6 +534,8 @@ class MunicipalExchange:  # 市町村CS間の中継 (転出証明書情報・転
             return self._publish(sender_id, message)
         if isinstance(message, MoveOutCertificateRequest):
             return self._fetch(sender_id, message)
+        if isinstance(message, MoveOutCertificateWithdrawal):
+            return self._withdraw(sender_id, message)
         if isinstance(message, MoveInNotice):
             return self._notify(sender_id, message)
         if isinstance(message, MoveInNoticePoll):
@@ -559,6 +563,27 @@ class MunicipalExchange:  # 市町村CS間の中継 (転出証明書情報・転
         if before != certificate:
             raise LinkError(problem("KJ-LINK-020", "certificate_number"))
         return NoticeAck(certificate.certificate_number, "duplicate")
+
+    def _withdraw(self, sender_id: str, withdrawal: MoveOutCertificateWithdrawal) -> Message:
+        self._members.check(sender_id, withdrawal.from_municipality_code)
+        _check_number(withdrawal.withdrawal_number, "withdrawal_number")
+        if not is_valid_resident_code(withdrawal.resident_code):
+            raise FormatError([problem("KJ-FMT-006", "resident_code")])
+        key = (withdrawal.from_municipality_code, withdrawal.withdrawal_number)
+        with self._lock:
+            before = self._withdrawals.get(key)
+            if before is None:
+                self._withdrawals[key] = withdrawal
+                certificate = self._certificates.get(withdrawal.resident_code)
+                if (
+                    certificate is not None
+                    and certificate.from_municipality_code == withdrawal.from_municipality_code
+                ):
+                    del self._certificates[withdrawal.resident_code]
+                return NoticeAck(withdrawal.withdrawal_number, "applied")
+        if before != withdrawal:
+            raise LinkError(problem("KJ-LINK-020", "withdrawal_number"))
+        return NoticeAck(withdrawal.withdrawal_number, "duplicate")
 
     def _fetch(self, sender_id: str, request: MoveOutCertificateRequest) -> Message:
         self._members.check(sender_id, request.requesting_municipality_code)
