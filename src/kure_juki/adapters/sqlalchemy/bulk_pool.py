@@ -54,7 +54,7 @@ def write_frame(stream: IO[bytes], obj: Any) -> None:
     stream.flush()
 
 
-def read_frame(stream: IO[bytes]) -> Any:
+def read_raw_frame(stream: IO[bytes]) -> bytes:
     head = stream.read(_LENGTH.size)
     if len(head) < _LENGTH.size:
         raise EOFError
@@ -62,12 +62,18 @@ def read_frame(stream: IO[bytes]) -> Any:
     data = stream.read(size)
     if len(data) < size:
         raise EOFError
-    return pickle.loads(data)
+    return data
+
+
+def read_frame(stream: IO[bytes]) -> Any:
+    """A frame of our own process (worker side) or of our own child (importer side)."""
+    return pickle.loads(read_raw_frame(stream))
 
 
 class _Worker:
-    """One child interpreter; a thread feeds it so that the importing process never blocks
-    writing a chunk while the child blocks writing a result nobody reads yet."""
+    """One child interpreter. A thread feeds it chunks and another drains its results as they
+    come: a result is larger than a pipe holds, so a child whose result waited in the pipe
+    until the importing process finished writing a batch would stand idle meanwhile."""
 
     def __init__(self) -> None:
         self.process = subprocess.Popen(
@@ -78,6 +84,18 @@ class _Worker:
         self.tasks: queue.Queue[tuple[Chunk, dt.date, str | None] | None] = queue.Queue()
         self.feeder = threading.Thread(target=self._feed, daemon=True)
         self.feeder.start()
+        self.answers: queue.Queue[bytes | None] = queue.Queue()
+        self.drainer = threading.Thread(target=self._drain, daemon=True)
+        self.drainer.start()
+
+    def _drain(self) -> None:
+        stdout = self.process.stdout
+        assert stdout is not None
+        try:
+            while True:
+                self.answers.put(read_raw_frame(stdout))
+        except (EOFError, OSError, ValueError):
+            self.answers.put(None)  # the child ended (or its pipe was closed)
 
     def _feed(self) -> None:
         stdin = self.process.stdin
@@ -92,12 +110,11 @@ class _Worker:
                 stdin.close()
 
     def result(self) -> Results:
-        stdout = self.process.stdout
-        assert stdout is not None
-        try:
-            answer = read_frame(stdout)
-        except EOFError:
-            raise RegistryError("KJ-STORE-035") from None
+        frame = self.answers.get()
+        if frame is None:
+            self.answers.put(None)  # asked again, the answer stays the same
+            raise RegistryError("KJ-STORE-035")
+        answer = pickle.loads(frame)
         if isinstance(answer, BaseException):
             raise answer
         results: Results = answer
@@ -111,6 +128,7 @@ class _Worker:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.drainer.join(timeout=10)
         if self.process.stdout is not None:
             self.process.stdout.close()
 
