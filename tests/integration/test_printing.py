@@ -22,7 +22,6 @@ from nacl.signing import SigningKey, VerifyKey
 from kure_juki.adapters.printing.fonts import DEFAULT_BODY_FONT, load_fonts
 from kure_juki.adapters.printing.layout import (
     BODY_LINES,
-    CLOSING_MARK,
     SUBSTITUTE,
     Block,
     closing_block,
@@ -169,47 +168,19 @@ def test_any_table_fits_the_grid_and_keeps_every_value(
 
 # --- both printers ---------------------------------------------------------------------------
 
-def test_text_certificate_has_the_household_and_the_certification() -> None:
-    rendered = TextPrinter().render(sample_household(members=2))
-    text = rendered.content.decode("utf-8")
-    assert rendered.pages == 1 and rendered.media_type.startswith("text/plain")
-    for expected in ("住 民 票 の 写 し", "呉市", "発行番号 R08-000001", "1 / 1", "髙橋　一郎",
-                     "たかはし　いちろう", "昭和50年4月1日", "世帯主", CLOSING_MARK,
-                     "この写しは、世帯全員の住民票の原本と相違ないことを証明する。",
-                     "令和8年11月26日", "呉市長　架空　太郎"):
-        assert expected in text
-    assert rendered.substitutions == ()
+# What every printer must show (title, items, page numbers, 認証文 on the last page only,
+# substitutions recorded and noted) is the printer contract's:
+# tests/contract/test_printer_contract.py. Below: what is particular to these two printers.
 
-
-def test_pdf_text_can_be_extracted_exactly() -> None:
-    rendered = PdfPrinter().render(sample_household(members=2))
-    assert rendered.media_type == "application/pdf" and rendered.pages == 1
-    (page,) = pdf_pages(rendered.content)
-    for expected in ("呉市", "髙橋　一郎", "たかはし　いちろう", "髙橋　花子", "昭和52年10月12日",
-                     "住民票の写し", "発行番号 R08-000001", "1 / 1", "令和8年11月26日",
-                     "呉市長　架空　太郎",
-                     "この写しは、世帯全員の住民票の原本と相違ないことを証明する。"):
-        assert expected in page
+def test_the_text_of_a_pdf_is_extracted_without_stray_characters() -> None:
+    (page,) = pdf_pages(PdfPrinter().render(sample_household(members=2)).content)
     assert "\x00" not in page
-    assert "髙" in page and "高橋" not in page
+    assert "発行番号 R08-000001" in page and "呉市長　架空　太郎" in page  # spaces kept
 
 
-def test_a_long_household_has_page_numbers_everywhere_and_the_certification_once(
-    tmp_path: Path,
-) -> None:
-    doc = sample_household(members=6, history_lines=70)
-    text = TextPrinter().render(doc)
-    pdf = PdfPrinter().render(doc)
-    assert text.pages == pdf.pages >= 3
-    for pages in (text_pages(text.content), pdf_pages(pdf.content)):
-        assert len(pages) == pdf.pages
-        for number, page in enumerate(pages, start=1):
-            assert f"{number} / {pdf.pages}" in page
-            assert "発行番号 R08-000001" in page and "呉市" in page
-            last = number == pdf.pages
-            assert ("相違ないことを証明する" in page) == last
-            assert (CLOSING_MARK in page) == last
-            assert ("呉市長" in page) == last
+def test_every_page_of_a_long_pdf_has_ink(tmp_path: Path) -> None:
+    pdf = PdfPrinter().render(sample_household(members=6, history_lines=70))
+    assert pdf.pages >= 3
     for width, height, pixels in render_png(pdf.content, tmp_path):
         dark = sum(1 for p in pixels if p < 128)
         assert 0.003 * width * height < dark < 0.5 * width * height
@@ -417,7 +388,7 @@ def test_a_file_signature_is_not_a_seal_signature() -> None:
 # --- every kind ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kind", list(CertificateKind))
-def test_every_kind_prints_through_both_printers_and_verifies(
+def test_every_kind_prints_on_one_page_through_both_printers_and_verifies(
     kind: CertificateKind, tmp_path: Path
 ) -> None:
     doc = sample_documents()[kind]
@@ -426,12 +397,7 @@ def test_every_kind_prints_through_both_printers_and_verifies(
     assert pdf.pages == text.pages == 1
     assert verify_certificate(pdf.content, keys()).serial == doc.serial
     assert verify_certificate(text.content, keys()).serial == doc.serial
-    (page,) = pdf_pages(pdf.content)
-    joined = "".join(page.split())  # a long certification text is wrapped
-    assert doc.title in page and doc.certification in joined
-    printed = text.content.decode()
-    assert spaced_title(doc.title) in printed
-    assert doc.certification in "".join(printed.split())
+    assert spaced_title(doc.title) in text.content.decode()
     ((width, height, pixels),) = render_png(pdf.content, tmp_path)
     assert sum(1 for p in pixels if p < 128) > 0.005 * width * height
 

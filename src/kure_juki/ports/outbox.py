@@ -14,7 +14,8 @@ The unit of work also holds the municipality's own 本人確認情報ファイ�
 the copy of what the CS has been told, kept in the same transaction as the updates, used for the
 CS-side checks of the next update and streamed in 住民票コード order for 整合性確認.
 
-Every adapter (memory, SQLAlchemy) passes ``tests/integration/test_outbox*.py``.
+Every adapter (memory, SQLite, PostgreSQL) passes the published contract
+``kure_juki.testing.contracts.outbox.OutboxContract`` (``tests/contract/test_outbox_contract.py``).
 """
 
 from __future__ import annotations
