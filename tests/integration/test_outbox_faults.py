@@ -3,12 +3,19 @@
 Each example enqueues a few changes (new persons and moves of persons already sent, so a change
 applied out of order would be refused by the prefecture's own checks) and a 転入通知, then
 delivers them through a link that drops, delays, duplicates, reorders and corrupts frames and
-kills the sender before or after sending, following a random schedule. Restarted workers take
-over after the dead one's lease. At the end the prefecture has applied each update exactly once
-in order, its copy equals the register's identity file, and the exchange holds each notice once.
+kills the sender before or after sending, following a random schedule. A message that failed
+holds its stream back until its retry is due; then another worker goes on. Restarted workers
+take over after the dead one's lease. At the end every message is sent, the prefecture has
+applied each update exactly once in order, its copy equals the register's identity file, and
+the exchange holds each notice once.
 
-The schedules run on the memory store (9,000), on SQLite (1,000) and on PostgreSQL (1,000):
-11,000 in all, each a tiny example (override with KJ_FAULT_EXAMPLES_MEMORY / _SQLITE / _POSTGRES);
+The schedules run on the memory store (10,000), on SQLite (10,000) and on PostgreSQL (10,000):
+30,000 in all, each a tiny example (override the totals with KJ_FAULT_EXAMPLES_MEMORY / _SQLITE
+/ _POSTGRES). Each store's examples are split into shards, test cases of their own so that
+pytest-xdist runs them side by side. A shard draws only the schedules that start with its own
+fault kinds, and Hypothesis never draws the same schedule twice in a run, so every example of a
+store is a different (changes, schedule) pair. The shards' seeds derive from one seed of the
+run; a failure names it, and KJ_FAULT_SEED set to it draws the same schedules again.
 ``test_outbox_postgres.py`` runs two worker processes on PostgreSQL.
 """
 
@@ -17,42 +24,76 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+import secrets
 from collections.abc import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
 import kure_juki as kj
-from kure_juki.adapters.cs.faults import FAULTS, Fault, FaultyTransport, SimulatedCrash
+from kure_juki.adapters.cs.faults import (
+    FAULTS,
+    Fault,
+    FaultKind,
+    FaultyTransport,
+    SimulatedCrash,
+)
 from kure_juki.adapters.cs.simulated_peers import PREFECTURE_ID, SimulatedNetwork
 from kure_juki.adapters.memory.store import MemoryStore
 from kure_juki.domain.cs_messages import IdentityUpdate, Message, MoveInNotice, UpdateAck
 from kure_juki.domain.identity_file import reconcile
 from kure_juki.ports.storage import Store
-from kure_juki.service.cs_delivery import deliver
+from kure_juki.service.cs_delivery import MAX_RETRY_DELAY, deliver
 from kure_juki.service.cs_sync import outbox_of
+from kure_juki.service.signing_keys import SigningKeys
 from kure_juki.testing.clock import SettableClock
 from kure_juki.testing.cs import identity_record, updated
 from kure_juki.testing.postgres import PostgresCluster
 
 KURE = "342025"
-LEASE = dt.timedelta(seconds=60)
-MEMORY_EXAMPLES = int(os.environ.get("KJ_FAULT_EXAMPLES_MEMORY", "9000"))
-SQLITE_EXAMPLES = int(os.environ.get("KJ_FAULT_EXAMPLES_SQLITE", "1000"))
-POSTGRES_EXAMPLES = int(os.environ.get("KJ_FAULT_EXAMPLES_POSTGRES", "1000"))
-
-faults = st.lists(
-    st.builds(Fault, st.sampled_from(FAULTS), st.integers(0, 2**20)), max_size=4
+RETRY_DELAY = dt.timedelta(seconds=1)
+# Longer than every retry wait of an example together: a lease a live worker failed to give
+# back would still hold its messages when the next worker runs, and the example not finish.
+LEASE = dt.timedelta(days=1)
+MEMORY_EXAMPLES = int(os.environ.get("KJ_FAULT_EXAMPLES_MEMORY", "10000"))
+SQLITE_EXAMPLES = int(os.environ.get("KJ_FAULT_EXAMPLES_SQLITE", "10000"))
+POSTGRES_EXAMPLES = int(os.environ.get("KJ_FAULT_EXAMPLES_POSTGRES", "10000"))
+SHARDS = 5  # per store; each takes the schedules that start with 2 of the 10 fault kinds
+# One seed per run, the same in every xdist worker of the run (they share its run id).
+RUN_SEED = (
+    os.environ.get("KJ_FAULT_SEED")
+    or os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    or secrets.token_hex(16)
 )
+ANY_FAULT = st.sampled_from(FAULTS)
+
+
+@st.composite
+def _fault(draw: st.DrawFn, kinds: st.SearchStrategy[FaultKind] = ANY_FAULT) -> Fault:
+    kind = draw(kinds)
+    # Only a corruption has a position (the bit it flips): one drawn for any other kind would
+    # make distinct draws of the same schedule, which Hypothesis could not tell apart.
+    return Fault(kind, draw(st.integers(0, 2**20))) if kind.startswith("corrupt") else Fault(kind)
+
+
+def schedules(shard: int) -> st.SearchStrategy[list[Fault]]:
+    """Up to four faults, the first of this shard's kinds (``FAULTS[shard::SHARDS]``; shard 0
+    also has the empty schedule): the shards split the schedules, none draws another's."""
+    first = _fault(st.sampled_from(FAULTS[shard::SHARDS]))
+    some = st.builds(lambda f, rest: [f, *rest], first, st.lists(_fault(), max_size=3))
+    return st.one_of(st.just([]), some) if shard == 0 else some
+
+
 changes = st.lists(st.sampled_from(["new", "move", "notice"]), min_size=1, max_size=2)
 
 _people = itertools.count(1)
 
 
 class Rig:
-    """A register, its outbox and a fresh simulated network whose prefecture logs applies."""
+    """A register on an empty store, its outbox and a fresh simulated network whose
+    prefecture logs applies."""
 
     def __init__(self, url: str, clock: SettableClock, reopen: Callable[[], kj.Registry]):
         self.url = url
@@ -72,13 +113,6 @@ class Rig:
             return reply
 
         server.dispatcher = recording
-        # The prefecture continues where this store's numbering stands.
-        with self.reg.store.unit_of_work() as uow:
-            self.base = outbox_of(uow).last_update_sequence()
-            known = list(outbox_of(uow).identities.iter_sorted())
-        if known:
-            self.network.prefecture.load(known, last_applied=self.base)
-        self.sent_before = self.base
 
     def enqueue(self, kinds: list[str]) -> None:
         """The changes, each in its own transaction, as movements would write them."""
@@ -105,11 +139,13 @@ class Rig:
                     self.notices.append(notice)
                     uow.commit()
                     continue
-                living = [
-                    r for r in box.identities.iter_sorted() if r.record_state == "current"
-                ]
+                living = (
+                    [r for r in box.identities.iter_sorted() if r.record_state == "current"]
+                    if kind == "move"
+                    else []
+                )
                 sequence = box.next_update_sequence()
-                if kind == "move" and living:
+                if living:
                     before = living[sequence % len(living)]
                     record = updated(
                         before,
@@ -137,7 +173,7 @@ class Rig:
                     link,
                     worker=f"w{worker}",
                     lease=LEASE,
-                    retry_delay=dt.timedelta(0),
+                    retry_delay=RETRY_DELAY,
                 )
             except SimulatedCrash:
                 # The process died: a new one starts, after the dead worker's lease ran out.
@@ -146,16 +182,19 @@ class Rig:
                 continue
             if report.pending == 0:
                 break
+            # What failed is not due yet, and its stream waits behind it: the next worker runs
+            # once every retry is due (the longest delay has passed).
+            self.clock.advance(seconds=MAX_RETRY_DELAY.total_seconds())
         faulty.flush()
 
     def check(self) -> None:
         with self.reg.store.unit_of_work() as uow:
             box = outbox_of(uow)
-            assert box.pending_count() == 0
-            assert not list(box.entries(state="refused"))
+            states = [e.state for e in box.entries()]
             last = box.last_update_sequence()
             ours = list(box.identities.iter_sorted())
-        assert self.applied == list(range(self.base + 1, last + 1))  # once each, in order
+        assert states == ["sent"] * len(states)  # nothing pending, nothing refused
+        assert self.applied == list(range(1, last + 1))  # once each, in order
         assert self.network.prefecture.last_applied(KURE) == last
         theirs = list(self.network.prefecture.records(KURE))
         assert list(reconcile(ours, theirs)) == []
@@ -164,63 +203,83 @@ class Rig:
 
 
 POLICY = kj.load_policy()
+# The deployment's key file: every restarted process signs with it. Without one, each process
+# on PostgreSQL would publish a key of its own and every later start would load them all.
+KEYS = SigningKeys.generate()
 
 
-def _memory_rig(clock: SettableClock) -> Rig:
-    store = MemoryStore()
+def _rig(name: str, store: Store, clock: SettableClock) -> Rig:
     return Rig(
-        "memory://",
+        name,
         clock,
-        lambda: kj.Registry(store, municipality_code=KURE, clock=clock, policy=POLICY),
+        lambda: kj.Registry(
+            store, municipality_code=KURE, clock=clock, policy=POLICY, signing_keys=KEYS
+        ),
     )
 
 
-@settings(
-    max_examples=MEMORY_EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-    database=None,
-)
-@given(kinds=changes, schedule=faults)
-def test_every_change_arrives_once_in_order_on_memory(
-    kinds: list[str], schedule: list[Fault]
-) -> None:
-    clock = SettableClock()
-    rig = _memory_rig(clock)
-    rig.enqueue(kinds)
-    rig.deliver_through(schedule)
-    rig.check()
+def _memory_rig(clock: SettableClock) -> Rig:
+    return _rig("memory://", MemoryStore(), clock)
+
+
+def _shard_sizes(total: int) -> list[int]:
+    return [total // SHARDS + (1 if i < total % SHARDS else 0) for i in range(SHARDS)]
+
+
+def _run_schedules(store_name: str, shard: int, examples: int, new_rig: Callable[[], Rig]) -> None:
+    """``examples`` random (changes, schedule) pairs of the shard, each pair once (Hypothesis
+    does not draw a choice sequence twice), seeded from the run's seed."""
+    if examples == 0:
+        return
+
+    @seed(f"{RUN_SEED}:{store_name}:{shard}")
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+        database=None,
+    )
+    @given(kinds=changes, schedule=schedules(shard))
+    def every_change_arrives_once_in_order(kinds: list[str], schedule: list[Fault]) -> None:
+        rig = new_rig()
+        rig.enqueue(kinds)
+        rig.deliver_through(schedule)
+        rig.check()
+
+    try:
+        every_change_arrives_once_in_order()
+    except BaseException as failure:
+        failure.add_note(f"replay: KJ_FAULT_SEED={RUN_SEED} (shard {shard} on {store_name})")
+        raise
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_every_change_arrives_once_in_order_on_memory(shard: int) -> None:
+    _run_schedules(
+        "memory",
+        shard,
+        _shard_sizes(MEMORY_EXAMPLES)[shard],
+        lambda: _memory_rig(SettableClock()),
+    )
 
 
 @pytest.fixture(scope="module")
 def postgres_store(postgres_cluster: PostgresCluster) -> Iterator[Store]:
     """One PostgreSQL register for every example, as for SQLite."""
     reg = kj.open_registry(postgres_cluster.create_database(), municipality_code=KURE,
-                           policy=POLICY)
+                           policy=POLICY, signing_keys=KEYS)
     yield reg.store
     reg.close()
 
 
-@settings(
-    max_examples=POSTGRES_EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-    database=None,
-)
-@given(kinds=changes, schedule=faults)
-def test_every_change_arrives_once_in_order_on_postgres(
-    postgres_store: Store, kinds: list[str], schedule: list[Fault]
-) -> None:
-    _empty(postgres_store)
-    clock = SettableClock()
-    rig = Rig(
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_every_change_arrives_once_in_order_on_postgres(postgres_store: Store, shard: int) -> None:
+    _run_schedules(
         "postgres",
-        clock,
-        lambda: kj.Registry(postgres_store, municipality_code=KURE, clock=clock, policy=POLICY),
+        shard,
+        _shard_sizes(POSTGRES_EXAMPLES)[shard],
+        lambda: _sql_rig("postgres", postgres_store),
     )
-    rig.enqueue(kinds)
-    rig.deliver_through(schedule)
-    rig.check()
 
 
 @pytest.fixture(scope="module")
@@ -228,12 +287,13 @@ def sqlite_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """One SQLite register for every example (a schema per example would dominate the run);
     each example starts from an empty outbox and identity file."""
     url = f"sqlite:///{tmp_path_factory.mktemp('faults') / 'register.db'}"
-    reg = kj.open_registry(url, municipality_code=KURE, policy=POLICY)
+    reg = kj.open_registry(url, municipality_code=KURE, policy=POLICY, signing_keys=KEYS)
     yield reg.store
     reg.close()
 
 
-def _empty(store: Store) -> None:
+def _sql_rig(name: str, store: Store) -> Rig:
+    """A rig on the shared SQL register, emptied first (the audit log stays: it only grows)."""
     from kure_juki.adapters.sqlalchemy.tables import cs_identity, cs_outbox, cs_outbox_state
 
     engine = store.engine  # type: ignore[attr-defined]
@@ -242,41 +302,40 @@ def _empty(store: Store) -> None:
         conn.execute(sa.delete(cs_identity))
         conn.execute(sa.delete(cs_outbox_state).where(cs_outbox_state.c.name == "update_sequence"))
         conn.commit()
+    return _rig(name, store, SettableClock())
 
 
-@settings(
-    max_examples=SQLITE_EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-    database=None,
-)
-@given(kinds=changes, schedule=faults)
-def test_every_change_arrives_once_in_order_on_sqlite(
-    sqlite_store: Store, kinds: list[str], schedule: list[Fault]
-) -> None:
-    _empty(sqlite_store)
-    clock = SettableClock()
-    rig = Rig(
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_every_change_arrives_once_in_order_on_sqlite(sqlite_store: Store, shard: int) -> None:
+    _run_schedules(
         "sqlite",
-        clock,
-        lambda: kj.Registry(sqlite_store, municipality_code=KURE, clock=clock, policy=POLICY),
+        shard,
+        _shard_sizes(SQLITE_EXAMPLES)[shard],
+        lambda: _sql_rig("sqlite", sqlite_store),
     )
-    rig.enqueue(kinds)
-    rig.deliver_through(schedule)
-    rig.check()
 
 
-def test_the_schedules_exercise_every_fault() -> None:
-    """The strategy can produce each fault kind (so the suites above meet them all)."""
-    seen: set[str] = set()
+def test_the_shards_split_the_schedules_and_meet_every_fault() -> None:
+    """Each shard's schedules start with its own fault kinds (so no two shards run the same
+    schedule), together they start with every kind and contain every kind, and the shards'
+    example counts add up to the totals stated above."""
+    met: set[str] = set()
+    firsts: list[set[str]] = []
+    for shard in range(SHARDS):
+        firsts.append(set())
 
-    @settings(max_examples=300, database=None, deadline=None)
-    @given(schedule=faults)
-    def collect(schedule: list[Fault]) -> None:
-        seen.update(f.kind for f in schedule)
+        @settings(max_examples=200, database=None, deadline=None)
+        @given(schedule=schedules(shard))
+        def collect(schedule: list[Fault]) -> None:
+            met.update(f.kind for f in schedule)
+            firsts[-1].update(f.kind for f in schedule[:1])
 
-    collect()
-    assert seen == set(FAULTS)
+        collect()
+    assert met == set(FAULTS)
+    assert sorted(itertools.chain.from_iterable(firsts)) == sorted(FAULTS)  # each in one shard
+    for total in (MEMORY_EXAMPLES, SQLITE_EXAMPLES, POSTGRES_EXAMPLES, 7, 0):
+        sizes = _shard_sizes(total)
+        assert len(sizes) == SHARDS and sum(sizes) == total and max(sizes) - min(sizes) <= 1
 
 
 def test_a_crash_after_sending_is_answered_duplicate_and_recorded_once() -> None:
@@ -301,7 +360,7 @@ def test_a_record_is_not_held_longer_than_its_lease() -> None:
         deliver(rig.reg, link, worker="dead", lease=LEASE)
     other = deliver(rig.reg, link, worker="alive", lease=LEASE)
     assert (other.sent, other.pending) == (0, 1)  # the dead worker's lease still runs
-    clock.advance(seconds=61)
+    clock.advance(seconds=LEASE.total_seconds() + 1)
     after = deliver(rig.reg, link, worker="alive", lease=LEASE)
     assert (after.sent, after.pending) == (1, 0)
 
