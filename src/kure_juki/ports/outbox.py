@@ -173,6 +173,12 @@ class Outbox(Protocol):
         rollback gives it back; a concurrent transaction waits for this one to end)."""
         ...
 
+    def continue_update_sequence(self, after: int) -> None:
+        """Numbers the next update ``after + 1`` (a register taking over a city's numbering
+        from its old system), in this transaction. Never lowers the numbering: KJ-LINK-033
+        when updates were already numbered past ``after``."""
+        ...
+
     def enqueue(self, message: Message, *, now: dt.datetime) -> OutboxEntry:
         """Adds a message, due at once. An identity update must carry the 更新順番号 just
         taken with :meth:`next_update_sequence` (KJ-LINK-019 otherwise)."""

@@ -41,6 +41,7 @@ from kure_juki.service.cs_sync import outbox_of
 from kure_juki.service.delivery_info import purge_delivery_info
 
 if TYPE_CHECKING:
+    from kure_juki.service.identity_load import IdentityLoadReport
     from kure_juki.service.registry import Registry
 
 __all__ = [
@@ -69,7 +70,8 @@ _KIND_JA: Final = {
 }
 
 
-def _link(registry: Registry, link: CsLink | None) -> CsLink:
+def cs_link_of(registry: Registry, link: CsLink | None) -> CsLink:
+    """The link given, else the register's own; KJ-LINK-029 when there is none."""
     chosen = link if link is not None else registry.cs_link
     if chosen is None:
         raise LinkError(problem("KJ-LINK-029"))
@@ -229,7 +231,7 @@ def reconcile(
     """
     from kure_juki.service.registry import SYSTEM_OPERATOR
 
-    cs = _link(registry, link)
+    cs = cs_link_of(registry, link)
     counts: dict[str, int] = dict.fromkeys(KINDS, 0)
     listed_differences: list[Difference] = []
     in_flight = 0
@@ -323,7 +325,7 @@ def process_move_in_notices(
     planned move-out stays waiting and is reported (and audited) for the clerk."""
     from kure_juki.service.registry import SYSTEM_OPERATOR
 
-    cs = _link(registry, link)
+    cs = cs_link_of(registry, link)
     confirmed: list[str] = []
     acknowledged: list[str] = []
     problems: list[tuple[str, Problem]] = []
@@ -344,8 +346,11 @@ def process_move_in_notices(
         if found:
             problems += [(notice.notice_number, p) for p in found]
             registry.audit_now(
-                operation="move_in_notice", operator_id=SYSTEM_OPERATOR, terminal_id="CS",
-                outcome="refused", code=found[0].code,
+                operation="move_in_notice",
+                operator_id=SYSTEM_OPERATOR,
+                terminal_id="CS",
+                outcome="refused",
+                code=found[0].code,
                 subject_ids=(resident.resident_id,) if resident else (),
                 detail={"notice": notice.notice_number, "codes": [p.code for p in found]},
             )
@@ -377,8 +382,11 @@ def process_move_in_notices(
         except RegistryError as error:
             problems += [(n.notice_number, p) for n, _ in members for p in error.problems]
             registry.audit_now(
-                operation="move_in_notice", operator_id=SYSTEM_OPERATOR, terminal_id="CS",
-                outcome="refused", code=error.code,
+                operation="move_in_notice",
+                operator_id=SYSTEM_OPERATOR,
+                terminal_id="CS",
+                outcome="refused",
+                code=error.code,
                 subject_ids=tuple(r.resident_id for _, r in members),
             )
             continue
@@ -401,6 +409,13 @@ class CsRegistryOps:
     def reconcile(self, link: CsLink | None = None, **options: Any) -> ReconciliationReport:
         """整合性確認 against the prefecture's copy (see :func:`reconcile`)."""
         return reconcile(self._registry(), link, **options)
+
+    def load_identity_file(self, link: CsLink | None = None, **options: Any) -> IdentityLoadReport:
+        """本人確認情報ファイルの初期作成 from the prefecture's copy, after a migration (see
+        :func:`kure_juki.service.identity_load.load_identity_file`)."""
+        from kure_juki.service.identity_load import load_identity_file
+
+        return load_identity_file(self._registry(), link, **options)
 
     def process_move_in_notices(
         self, link: CsLink | None = None, *, limit: int = 100

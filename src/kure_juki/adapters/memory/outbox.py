@@ -105,6 +105,11 @@ class MemoryOutbox:
         self._taken_sequence = value
         return value
 
+    def continue_update_sequence(self, after: int) -> None:
+        if after < self.last_update_sequence():
+            raise LinkError(problem("KJ-LINK-033", "update_sequence"))
+        self._last_sequence = after
+
     # -- writing ----------------------------------------------------------------------------
     def enqueue(self, message: Message, *, now: dt.datetime) -> OutboxEntry:
         stream, key, sequence = describe(message)

@@ -84,6 +84,10 @@ CODES: dict[str, tuple[str, str]] = {
         "この記憶域はCS送信待ち電文を保存できません",
         "This store has no CS outbox",
     ),
+    "KJ-LINK-033": (
+        "本人確認情報ファイルの初期作成はできません(更新順番号が既に指定の番号を超えています)",
+        "The identity file cannot be loaded: updates were numbered past the given sequence",
+    ),
     # 本人確認情報の形式チェック (format checks at the CS)
     "KJ-FMT-101": (
         "清音化かな氏名がふりがな氏名と一致しません",

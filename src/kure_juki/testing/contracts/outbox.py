@@ -280,6 +280,31 @@ class OutboxContract:
         assert [e.sequence for e in entries] == list(range(1, 21))
 
     # -- claims and leases ------------------------------------------------------------------
+    def test_numbering_continues_after_a_number_taken_over_and_is_never_lowered(
+        self, store: Store
+    ) -> None:
+        """A register taking over a city's numbering (本人確認情報ファイルの初期作成) numbers
+        its next update one above it; a rollback gives the change back; lowering is refused."""
+        with store.unit_of_work() as uow:
+            outbox_of(uow).continue_update_sequence(900)
+            uow.rollback()
+        with store.unit_of_work() as uow:
+            box = outbox_of(uow)
+            assert box.last_update_sequence() == 0
+            box.continue_update_sequence(41_207)
+            uow.commit()
+        with store.unit_of_work() as uow:
+            box = outbox_of(uow)
+            assert box.last_update_sequence() == 41_207
+            assert box.next_update_sequence() == 41_208
+            uow.commit()
+        with store.unit_of_work() as uow:
+            box = outbox_of(uow)
+            box.continue_update_sequence(41_208)  # where it stands: accepted, nothing changes
+            with pytest.raises(LinkError) as lowered:
+                box.continue_update_sequence(41_207)
+            assert lowered.value.code == "KJ-LINK-033"
+
     def test_claims_follow_each_stream_from_its_head_under_a_lease(self, store: Store) -> None:
         with store.unit_of_work() as uow:
             box = outbox_of(uow)
