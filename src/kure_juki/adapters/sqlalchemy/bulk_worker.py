@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 
 from kure_juki.adapters.sqlalchemy.bulk_lines import prepare
-from kure_juki.adapters.sqlalchemy.bulk_pool import read_frame, write_frame
+from kure_juki.adapters.sqlalchemy.bulk_pool import read_frame, to_wire, write_frame
 
 
 def main() -> int:
@@ -17,7 +17,7 @@ def main() -> int:
         except EOFError:
             return 0
         try:
-            answer: object = prepare(chunk, today, dialect)
+            answer: object = to_wire(prepare(chunk, today, dialect))
         except Exception as error:  # handed to the importing process, which raises it
             answer = error
         write_frame(stdout, answer)
