@@ -99,10 +99,14 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot store a {type(value).__name__} in JSON")
 
 
+# One encoder for every row: json.dumps with options builds a new one on each call.
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_json_default
+)
+
+
 def dumps(data: Any) -> str:
-    return json.dumps(
-        data, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_json_default
-    )
+    return _ENCODER.encode(data)
 
 
 def _put(data: dict[str, Any], path: Path, value: Any) -> None:
