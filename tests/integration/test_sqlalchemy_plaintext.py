@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,8 +16,11 @@ import sqlalchemy as sa
 
 import kure_juki as kj
 from kure_juki.adapters.sqlalchemy.backup import backup
+from kure_juki.adapters.sqlalchemy.bulk import import_jsonl
 from kure_juki.adapters.sqlalchemy.bulk_export import export_jsonl
 from kure_juki.adapters.sqlalchemy.store import SqlAlchemyStore
+from kure_juki.domain.search import SearchCriteria
+from kure_juki.testing import synthetic
 from kure_juki.testing.clock import SettableClock
 from kure_juki.testing.factories import move_in, person
 
@@ -118,6 +122,31 @@ def test_sqlite_files_backup_and_export_hold_no_my_number(tmp_path: Path) -> Non
         assert_absent(out.getvalue(), numbers, "the export")
     finally:
         reg.close()
+
+
+def test_a_bulk_import_through_worker_processes_leaves_no_my_number_at_rest(
+    tmp_path: Path,
+) -> None:
+    lines = list(synthetic.households(300, seed=17))
+    source = tmp_path / "old-system.jsonl"
+    source.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines))
+    numbers = [p["my_number"] for line in lines for p in line["persons"]]
+    db = tmp_path / "register.db"
+    store = SqlAlchemyStore(f"sqlite:///{db}")
+    try:
+        report = import_jsonl(store, source, batch_lines=40, workers=2)
+        assert report.residents == 300 and report.bad_lines == 0
+        wal = Path(f"{db}-wal")
+        assert wal.exists() and wal.stat().st_size > 0, "the scan must cover a live WAL"
+        for path in (db, wal, Path(f"{db}-shm")):
+            assert_absent(path.read_bytes(), numbers, path.name)
+        with store.unit_of_work() as uow:
+            for line in lines[::25]:
+                wanted = line["persons"][0]
+                found = uow.residents.search(SearchCriteria(my_number=wanted["my_number"]), 5)
+                assert [r.resident_id for r in found] == [wanted["resident_id"]]
+    finally:
+        store.close()
 
 
 def test_a_separate_vault_database_holds_no_plaintext_either(tmp_path: Path) -> None:
