@@ -75,6 +75,10 @@ class OutboxEntry:  # 送信待ち電文
     sent_at: dt.datetime | None = None
     purge_after: dt.datetime | None = None  # 送付先情報: deleted once this has passed
 
+    def held_by(self, worker: str) -> bool:
+        """Still waiting and claimed by *worker*: only then may it record a failure or a release."""
+        return self.state == "pending" and self.claimed_by == worker
+
     # The transitions every outbox adapter records (the same for memory and SQL).
     def claimed(self, worker: str, until: dt.datetime) -> OutboxEntry:
         return attrs.evolve(self, claimed_by=worker, claimed_until=until)

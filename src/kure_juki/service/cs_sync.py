@@ -353,18 +353,16 @@ def _withdrawn_certificates(
     stands: still living here and no longer planning to leave (the 転出 cancelled)."""
     for r in outcome.residents:
         before = befores[r.resident_id]
-        plan = before.planned_move_out if before is not None else None
-        if (
-            plan is None
-            or plan.destination.municipality_code is None
-            or not r.is_living
-            or r.planned_move_out is not None
-        ):
+        if before is None or before.planned_move_out is None:
+            continue
+        if before.planned_move_out.destination.municipality_code is None:
+            continue  # 国外転出: no certificate was published
+        if not r.is_living or r.planned_move_out is not None:
             continue
         withdrawal = MoveOutCertificateWithdrawal(
             withdrawal_number=w.number("TW"),
             from_municipality_code=w.code,
-            resident_code=before.resident_code if before is not None else r.resident_code,
+            resident_code=before.resident_code,
         )
         w.box.enqueue(withdrawal, now=w.now)
 

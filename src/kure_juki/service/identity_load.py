@@ -16,7 +16,7 @@ construction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+import itertools
 from typing import TYPE_CHECKING
 
 import attrs
@@ -89,17 +89,6 @@ def _differing(r: Resident, theirs: IdentityRecord) -> tuple[str, ...]:
     )
 
 
-def _batches(records: Iterator[IdentityRecord], size: int) -> Iterator[list[IdentityRecord]]:
-    batch: list[IdentityRecord] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def load_identity_file(
     registry: Registry,
     link: CsLink | None = None,
@@ -121,7 +110,8 @@ def load_identity_file(
     differing: list[tuple[str, tuple[str, ...]]] = []
     missing_here: list[str] = []
     counts = {"differing": 0, "missing_there": 0, "missing_here": 0}
-    for records in _batches(cs.reconciliation_records(), batch):
+    streamed = cs.reconciliation_records()
+    for records in iter(lambda: list(itertools.islice(streamed, batch)), []):
         with registry.store.unit_of_work() as uow:
             files = outbox_of(uow).identities
             for theirs in records:

@@ -509,6 +509,9 @@ def _check_certificate(certificate: MoveOutCertificate) -> None:
         raise FormatError(found)
 
 
+_Numbered = TypeVar("_Numbered")  # a message the exchange keeps under its number
+
+
 class MunicipalExchange:  # 市町村CS間の中継 (転出証明書情報・転入通知)
     """Routes 転出証明書情報 and 転入通知 between municipalities' CS, store and forward.
 
@@ -553,37 +556,49 @@ class MunicipalExchange:  # 市町村CS間の中継 (転出証明書情報・転
         self._members.check(sender_id, certificate.from_municipality_code)
         _check_number(certificate.certificate_number, "certificate_number")
         _check_certificate(certificate)
+
+        def publish() -> None:
+            self._certificates[certificate.resident_code] = certificate
+
         key = (certificate.from_municipality_code, certificate.certificate_number)
+        return self._once(self._published, key, certificate, "certificate_number", publish)
+
+    def _once(
+        self,
+        seen: dict[tuple[str, str], _Numbered],
+        key: tuple[str, str],
+        message: _Numbered,
+        number_item: str,
+        apply: Callable[[], None],
+    ) -> NoticeAck:
+        """Applies a numbered message the first time; the same message again is a duplicate,
+        another message under the same number is refused (KJ-LINK-020)."""
         with self._lock:
-            before = self._published.get(key)
+            before = seen.get(key)
             if before is None:
-                self._published[key] = certificate
-                self._certificates[certificate.resident_code] = certificate
-                return NoticeAck(certificate.certificate_number, "applied")
-        if before != certificate:
-            raise LinkError(problem("KJ-LINK-020", "certificate_number"))
-        return NoticeAck(certificate.certificate_number, "duplicate")
+                seen[key] = message
+                apply()
+                return NoticeAck(key[1], "applied")
+        if before != message:
+            raise LinkError(problem("KJ-LINK-020", number_item))
+        return NoticeAck(key[1], "duplicate")
 
     def _withdraw(self, sender_id: str, withdrawal: MoveOutCertificateWithdrawal) -> Message:
         self._members.check(sender_id, withdrawal.from_municipality_code)
         _check_number(withdrawal.withdrawal_number, "withdrawal_number")
         if not is_valid_resident_code(withdrawal.resident_code):
             raise FormatError([problem("KJ-FMT-006", "resident_code")])
+
+        def withdraw() -> None:
+            certificate = self._certificates.get(withdrawal.resident_code)
+            if (
+                certificate is not None
+                and certificate.from_municipality_code == withdrawal.from_municipality_code
+            ):
+                del self._certificates[withdrawal.resident_code]
+
         key = (withdrawal.from_municipality_code, withdrawal.withdrawal_number)
-        with self._lock:
-            before = self._withdrawals.get(key)
-            if before is None:
-                self._withdrawals[key] = withdrawal
-                certificate = self._certificates.get(withdrawal.resident_code)
-                if (
-                    certificate is not None
-                    and certificate.from_municipality_code == withdrawal.from_municipality_code
-                ):
-                    del self._certificates[withdrawal.resident_code]
-                return NoticeAck(withdrawal.withdrawal_number, "applied")
-        if before != withdrawal:
-            raise LinkError(problem("KJ-LINK-020", "withdrawal_number"))
-        return NoticeAck(withdrawal.withdrawal_number, "duplicate")
+        return self._once(self._withdrawals, key, withdrawal, "withdrawal_number", withdraw)
 
     def _fetch(self, sender_id: str, request: MoveOutCertificateRequest) -> Message:
         self._members.check(sender_id, request.requesting_municipality_code)
@@ -606,24 +621,20 @@ class MunicipalExchange:  # 市町村CS間の中継 (転出証明書情報・転
             found.append(problem("KJ-FMT-007", "to_municipality_code"))
         if found:
             raise FormatError(found)
+
+        def deliver() -> None:
+            mailbox = self._mailboxes.setdefault(notice.to_municipality_code, {})
+            mailbox[notice.notice_number] = notice
+            # The move-in is notified: the certificate has served its purpose.
+            certificate = self._certificates.get(notice.resident_code)
+            if (
+                certificate is not None
+                and certificate.destination_municipality_code == notice.from_municipality_code
+            ):
+                del self._certificates[notice.resident_code]
+
         key = (notice.to_municipality_code, notice.notice_number)
-        with self._lock:
-            before = self._notices.get(key)
-            if before is None:
-                self._notices[key] = notice
-                self._mailboxes.setdefault(notice.to_municipality_code, {})[
-                    notice.notice_number
-                ] = notice
-                certificate = self._certificates.get(notice.resident_code)
-                if (
-                    certificate is not None
-                    and certificate.destination_municipality_code == notice.from_municipality_code
-                ):
-                    del self._certificates[notice.resident_code]
-                return NoticeAck(notice.notice_number, "applied")
-        if before != notice:
-            raise LinkError(problem("KJ-LINK-020", "notice_number"))
-        return NoticeAck(notice.notice_number, "duplicate")
+        return self._once(self._notices, key, notice, "notice_number", deliver)
 
     def _receipt(self, sender_id: str, receipt: MoveInNoticeReceipt) -> Message:
         self._members.check(sender_id, receipt.municipality_code)

@@ -168,9 +168,7 @@ class MemoryOutbox:
 
     def _owned(self, message_id: int, worker: str) -> OutboxEntry | None:
         entry = self.get(message_id)
-        if entry is None or entry.state != "pending" or entry.claimed_by != worker:
-            return None
-        return entry
+        return entry if entry is not None and entry.held_by(worker) else None
 
     def mark_sent(
         self,

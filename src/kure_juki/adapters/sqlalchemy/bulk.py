@@ -133,14 +133,13 @@ class _Importer:
         )
 
     def _existing(self, conn: sa.Connection, query: str, values: list[Any]) -> set[Any]:
-        """The values among *values* that *query* (``… IN ({})``) finds, a chunk at a time;
-        straight to the driver, as SQLAlchemy's expansion of a 500-item IN list costs more than
-        the lookup itself."""
+        """The values among *values* that *query* (``… IN ({})``) finds."""
         found: set[Any] = set()
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        for batch in dialect.chunks(values):
-            rows = conn.exec_driver_sql(query.format(", ".join([mark] * len(batch))), tuple(batch))
-            found.update(bytes(v) if isinstance(v, memoryview) else v for (v,) in rows)
+        for sql, params in _in_lists(conn.dialect, query, values):
+            found.update(
+                bytes(v) if isinstance(v, memoryview) else v
+                for (v,) in conn.exec_driver_sql(sql, params)
+            )
         return found
 
     def commit_batch(
@@ -219,10 +218,8 @@ class _Importer:
         if self.vault_shared:
             return self._existing(conn, q["living_blinds"], wanted)
         refs: dict[Any, bytes] = {}
-        mark = "?" if vault.dialect.paramstyle == "qmark" else "%s"
-        for batch in dialect.chunks(wanted):
-            sql = q["vault_refs"].format(", ".join([mark] * len(batch)))
-            refs.update((ref, bytes(b)) for ref, b in vault.exec_driver_sql(sql, tuple(batch)))
+        for sql, params in _in_lists(vault.dialect, q["vault_refs"], wanted):
+            refs.update((ref, bytes(b)) for ref, b in vault.exec_driver_sql(sql, params))
         living = self._existing(conn, q["living_refs"], list(refs))
         return {refs[ref] for ref in living}
 
@@ -258,10 +255,8 @@ class _Importer:
             .values(generation=chain_head.c.generation + 1)
         )
         imported_codes = [p.resident_code for rec in good for p in rec.people]
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        for batch in dialect.chunks(imported_codes):
-            sql = self.queries["pool_codes"].format(", ".join([mark] * len(batch)))
-            conn.exec_driver_sql(sql, tuple(batch))
+        for sql, params in _in_lists(conn.dialect, self.queries["pool_codes"], imported_codes):
+            conn.exec_driver_sql(sql, params)
         counters = {
             "resident": [p.resident_id for rec in good for p in rec.people],
             "household": [rec.household_id for rec in good],
@@ -526,10 +521,26 @@ def _lookups(engine_dialect: sa.Dialect) -> dict[str, str]:
     }
 
 
+def _mark(engine_dialect: sa.Dialect) -> str:
+    """The driver's positional parameter marker."""
+    return "?" if engine_dialect.paramstyle == "qmark" else "%s"
+
+
+def _in_lists(
+    engine_dialect: sa.Dialect, query: str, values: list[Any]
+) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """(statement, parameters) of *query* (``… IN ({})``) for a chunk of *values* at a time, to
+    run straight on the driver: SQLAlchemy's expansion of a 500-item IN list costs more than
+    the lookup itself."""
+    mark = _mark(engine_dialect)
+    for batch in dialect.chunks(values):
+        yield query.format(", ".join([mark] * len(batch))), tuple(batch)
+
+
 def _insert_sql(engine_dialect: sa.Dialect, table: sa.Table, columns: tuple[str, ...]) -> str:
     """INSERT of *columns* in that order, for the driver's positional parameters."""
     quote = engine_dialect.identifier_preparer
-    mark = "?" if engine_dialect.paramstyle == "qmark" else "%s"
+    mark = _mark(engine_dialect)
     names = ", ".join(quote.quote(c) for c in columns)
     return (
         f"INSERT INTO {quote.format_table(table)} ({names}) "

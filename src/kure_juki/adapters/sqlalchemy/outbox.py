@@ -380,9 +380,7 @@ class SqlOutbox:
         return claimed
 
     def _owned(self, entry: OutboxEntry | None, worker: str) -> OutboxEntry | None:
-        if entry is None or entry.state != "pending" or entry.claimed_by != worker:
-            return None
-        return entry
+        return entry if entry is not None and entry.held_by(worker) else None
 
     def mark_sent(
         self,
