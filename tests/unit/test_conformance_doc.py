@@ -16,8 +16,6 @@ from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "conformance.md"
 
@@ -254,7 +252,8 @@ def module_skipped(module: ast.Module) -> bool:
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets
         ):
-            marks = node.value.elts if isinstance(node.value, ast.List | ast.Tuple) else [node.value]
+            value = node.value
+            marks = value.elts if isinstance(value, ast.List | ast.Tuple) else [value]
             if unconditional_skip(list(marks)):
                 return True
     return False
