@@ -196,6 +196,7 @@ class Row(NamedTuple):
     does: str
     status: str
     tests: tuple[tuple[str, str], ...]  # (file, "name" or "Class::name")
+    tests_cell: str
     comment: str | None
     line: int
 
@@ -211,7 +212,8 @@ def rows(text: str) -> list[Row]:
         assert len(cells) == 4, f"conformance.md:{number}: a row has 5 cells, got {len(cells) + 1}"
         title, does, status, tests = cells
         found.append(
-            Row(m.group(1), title, does, status, tuple(TEST_REF.findall(tests)), m.group(3), number)
+            Row(m.group(1), title, does, status, tuple(TEST_REF.findall(tests)), tests, m.group(3),
+                number)
         )
     return found
 
@@ -369,6 +371,8 @@ def test_every_status_is_an_allowed_word_and_proven_rows_name_tests() -> None:
         where = f"conformance.md:{row.line} ({row.section})"
         assert row.status in STATUSES, f"{where}: status {row.status!r}"
         assert row.does, f"{where}: says nothing of what the library does"
+        written = row.tests_cell.count("`tests/")
+        assert written == len(row.tests), f"{where}: a test not written `tests/…py::name`"
         if row.status in PROVEN:
             assert row.tests, f"{where}: {row.status} but names no test"
         if row.status == "partly":
