@@ -15,6 +15,7 @@ pytestmark = pytest.mark.kj_store("memory", "sqlite", "postgresql")
 
 HOME = "広島県呉市本通一丁目1番1号"
 ELSEWHERE = {"postal_code": "737-0046", "text": "広島県呉市中通二丁目2番2号"}
+CORRECTED = "広島県呉市本通一丁目1番2号"
 THIRD = {"postal_code": "737-0051", "text": "広島県呉市中央三丁目3番3号"}
 
 
@@ -270,10 +271,10 @@ def test_correcting_the_address_corrects_the_household(kj_clerk: kj.Session) -> 
             "type": "correction",
             "resident_id": r.resident_ids[1],
             "reason": "誤記修正",
-            "changes": {"address": {"postal_code": "737-0045", "text": "広島県呉市本通一丁目1番2号"}},
+            "changes": {"address": {"postal_code": "737-0045", "text": CORRECTED}},
         }
     )
-    assert addresses(kj_clerk, r.household_id) == {"広島県呉市本通一丁目1番2号"}
+    assert addresses(kj_clerk, r.household_id) == {CORRECTED}
 
 
 # -- 取消 ---------------------------------------------------------------------------------

@@ -97,7 +97,7 @@ class MoveWithin(Notification):  # 転居
     # 異動先世帯 (標準4.0.2): a new household ({"new": true}) or one living at the new address
     # ({"household_id": …}); None only when every living member of the household moves.
     household: HouseholdEntry | None = None
-    new_head_id: str | None = None  # the new household's 世帯主 (else the mover whose 続柄 is 世帯主)
+    new_head_id: str | None = None  # 世帯主 of a new household (else the mover named 世帯主)
     relationships: dict[str, str] = attrs.field(factory=dict)  # 続柄 in the 異動先世帯
 
 

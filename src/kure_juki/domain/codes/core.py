@@ -239,7 +239,7 @@ CODES: dict[str, tuple[str, str]] = {
     ),
     "KJ-LOGIC-506": (
         "取消すと世帯員の住所が異なることになります(後の異動から取消してください)",
-        "The cancellation would leave a household at two addresses: cancel the later movement first",
+        "The cancellation would leave a household at two addresses: cancel the later one first",
     ),
     "KJ-WARN-001": (
         "届出期間経過(異動日から14日を超えた届出)",
