@@ -120,6 +120,17 @@ def test_the_head_named_by_new_head_id(kj_clerk: kj.Session) -> None:
     assert kj_clerk.household(done.household_id)["head_id"] == daughter
 
 
+def test_the_one_mover_without_a_relationship_heads_the_new_household(
+    kj_clerk: kj.Session,
+) -> None:
+    r = family_of_four(kj_clerk)
+    son, daughter = r.resident_ids[2:]
+    done = kj_clerk.submit(
+        within([son, daughter], ELSEWHERE, household={"new": True}, relationships={son: "兄"})
+    )
+    assert kj_clerk.household(done.household_id)["head_id"] == daughter
+
+
 def test_a_new_household_needs_one_head_and_every_relationship(kj_clerk: kj.Session) -> None:
     r = family_of_four(kj_clerk)
     son, daughter = r.resident_ids[2:]
@@ -218,19 +229,39 @@ def test_a_move_in_into_a_household_must_name_its_address(kj_clerk: kj.Session) 
     assert addresses(kj_clerk, r.household_id) == {HOME}
 
 
-def test_a_move_in_from_abroad_into_a_household_elsewhere_is_refused(
-    kj_clerk: kj.Session,
+@pytest.mark.parametrize("kind", ["move_in_from_abroad", "foreign_registration_30_46"])
+def test_an_arrival_from_abroad_into_a_household_elsewhere_is_refused(
+    kj_clerk: kj.Session, kind: str
 ) -> None:
     r = family_of_four(kj_clerk)
     n = move_in(
         [person(relationship="同居人", birth_date="1999-09-09", foreign=True)],
         household={"household_id": r.household_id},
     )
-    n.update(type="move_in_from_abroad", address=ELSEWHERE)
+    n.update(type=kind, address=ELSEWHERE)
     n.pop("previous_address")
     with pytest.raises(kj.LogicError) as e:
         kj_clerk.submit(n)
     assert ("KJ-LOGIC-502", "address") in problems(e.value)
+    n["address"] = {"postal_code": "737-0045", "text": HOME}
+    assert kj_clerk.submit(n).household_id == r.household_id
+
+
+def test_a_move_in_into_a_household_whose_members_all_left_is_refused(
+    kj_clerk: kj.Session,
+) -> None:
+    single = kj_clerk.submit(move_in([person()]))
+    kj_clerk.submit(
+        {"type": "death", "occurred_on": "2026-11-25", "resident_id": single.resident_ids[0]}
+    )
+    with pytest.raises(kj.NotFound) as e:
+        kj_clerk.submit(
+            move_in(
+                [person(relationship="同居人", birth_date="1999-09-09", family=2)],
+                household={"household_id": single.household_id},
+            )
+        )
+    assert e.value.code == "KJ-NOTFOUND-002"
 
 
 # -- 世帯合併 ------------------------------------------------------------------------------

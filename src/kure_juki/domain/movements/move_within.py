@@ -29,14 +29,15 @@ from kure_juki.domain.resident import HEAD, Resident
 
 def new_head(n: MoveWithin) -> str | None:
     """The 世帯主 of the household the movers form: named, or the one mover whose 続柄 is
-    世帯主, or the only mover."""
+    世帯主, or the one mover without a 続柄 when every other mover has one."""
     if n.new_head_id is not None:
         return n.new_head_id
     heads = [rid for rid, rel in n.relationships.items() if rel == HEAD]
     if len(heads) == 1:
         return heads[0]
-    if not heads and len(n.resident_ids) == 1:
-        return n.resident_ids[0]
+    unrelated = [rid for rid in dict.fromkeys(n.resident_ids) if rid not in n.relationships]
+    if not heads and len(unrelated) == 1:
+        return unrelated[0]
     return None
 
 
