@@ -226,7 +226,10 @@ class RegisterMachine(RuleBasedStateMachine):
                 head: "世帯主",
                 **self.relationships_for(data, [i for i in chosen if i != head]),
             }
-        self.submit(n)
+        done = self.submit(n)
+        into = "joining" if "household_id" in n.get("household", {}) else (
+            "a new household" if "household" in n else "no household")
+        event(f"partial move_within, {into}: {'accepted' if done else 'refused'}")
 
     @precondition(lambda self: self.households())
     @rule(data=st.data(), ahead=st.integers(-20, 20), abroad=st.booleans())
