@@ -76,13 +76,14 @@ def test_differences_since_the_last_transfer(
         {
             "type": "move_within",
             "occurred_on": "2026-11-25",
-            "resident_ids": [family[0]],
+            "resident_ids": [family[1]],
             "address": {"postal_code": "737-0046", "text": "広島県呉市中通二丁目2番"},
+            "household": {"new": True},  # part of a household moves into one of its own
         }
     )
     newcomer = s.submit(move_in([person(family=4)])).resident_ids[0]
     diff = s.transfer("national_health_insurance", since="last")
-    assert [rec["resident_id"] for rec in diff["records"]] == [family[0], newcomer]
+    assert [rec["resident_id"] for rec in diff["records"]] == [family[1], newcomer]
     first = diff["records"][0]
     assert first["address"]["text"] == "広島県呉市中通二丁目2番"
     assert [c["movement_id"] for c in first["changes"]] == [moved.movement_id]

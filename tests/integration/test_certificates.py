@@ -158,7 +158,8 @@ def test_household_copy_and_individual_layout(clerk: kj.Session) -> None:
 def test_history_lines_in_wareki(clerk: kj.Session) -> None:
     r = household(clerk)
     rid = r.resident_ids[0]
-    clerk.submit({"type": "move_within", "occurred_on": "2026-11-25", "resident_ids": [rid],
+    clerk.submit({"type": "move_within", "occurred_on": "2026-11-25",
+                  "resident_ids": list(r.resident_ids),
                   "address": {"postal_code": "737-0046", "text": "広島県呉市中通二丁目2番"}})
     without = text_of(clerk.issue_certificate("juminhyo", resident_ids=[rid]))
     assert "異動履歴" not in without

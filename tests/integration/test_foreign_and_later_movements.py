@@ -216,7 +216,7 @@ def test_cancelled_movement_returns_the_register_to_before(clerk: kj.Session) ->
     )
     assert _living(clerk, r.household_id) == before
     history = clerk.resident(r.resident_ids[0])["history"]
-    assert [h["reason"] for h in history] == ["転入", "転居", "取消(修正)"]  # both kept
+    assert [h["reason"] for h in history] == ["転入", "転居", "異動取消（修正）"]  # both kept
     assert c.movement_id > moved.movement_id
 
 
@@ -229,7 +229,7 @@ def test_cancelled_move_in_and_death(clerk: kj.Session) -> None:
     h = clerk.household(r.household_id)
     assert h["head_id"] == r.resident_ids[0] and len(h["members"]) == 2
     clerk.submit({"type": "cancellation", "movement_id": r.movement_id, "reason": "誤記"})
-    assert clerk.resident(r.resident_ids[0])["deletion"]["reason"] == "取消"
+    assert clerk.resident(r.resident_ids[0])["deletion"]["reason"] == "異動取消（減）"
     assert clerk.household(r.household_id)["status"] == "dissolved"
 
 

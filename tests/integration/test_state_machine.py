@@ -1,7 +1,8 @@
 """A hypothesis state machine submitting long random sequences of notifications.
 
 After every step: each living resident is in exactly one active household; each household
-with members has exactly one head (or none while an announced 世帯主変更 is awaited); no two
+with members has exactly one head (or none while an announced 世帯主変更 is awaited); the living
+members of a household share one address (住基法6条); no two
 living residents share a 住民票コード or 個人番号; a rejected notification left the register
 byte-for-byte as it was; and the history replayed from empty rebuilds the same register.
 """
@@ -118,6 +119,10 @@ class RegisterMachine(RuleBasedStateMachine):
             p.update(resident_code=code, my_number=number)
         return p
 
+    def address_of(self, hid: str) -> dict[str, str]:
+        member = next(r for r in self.living() if r.household_id == hid)
+        return member.address.to_dict()
+
     def pick(self, data: st.DataObject, items: list[str], label: str) -> str:
         return data.draw(st.sampled_from(items), label=label)
 
@@ -135,15 +140,19 @@ class RegisterMachine(RuleBasedStateMachine):
         ]
         occurred = self.clock.today - dt.timedelta(days=late)
         household: dict[str, Any] = {"new": True}
+        address = {"postal_code": "737-0045", "text": self.pick(data, ADDRESSES, "addr")}
         if self.households() and data.draw(st.integers(0, 3)) == 0:
-            household = {"household_id": self.pick(data, self.households(), "hh")}
+            hid = self.pick(data, self.households(), "hh")
+            household = {"household_id": hid}
             persons = persons[1:] or [self.new_person(data, "同居人")]
+            if data.draw(st.booleans(), label="at its address"):
+                address = self.address_of(hid)
         self.submit(
             {
                 "type": self.pick(data, ["move_in", "move_in", "move_in_from_abroad"], "t"),
                 "occurred_on": occurred.isoformat(),
                 "notified_on": self.today(),
-                "address": {"postal_code": "737-0045", "text": self.pick(data, ADDRESSES, "addr")},
+                "address": address,
                 "previous_address": {"municipality_code": "131016", "text": "東京都千代田区"},
                 "household": household,
                 "persons": persons,
@@ -187,6 +196,40 @@ class RegisterMachine(RuleBasedStateMachine):
                 "address": {"postal_code": "737-0046", "text": self.pick(data, ADDRESSES, "addr")},
             }
         )
+
+    @precondition(lambda self: self.households())
+    @rule(data=st.data(), join=st.booleans())
+    def partial_move_within(self, data: st.DataObject, join: bool) -> None:
+        """Part of a household moves: into a household it forms at the new address, or one
+        living there; sometimes without naming either (refused, KJ-LOGIC-501)."""
+        hid = self.pick(data, self.households(), "hh")
+        ids = self.members(hid)
+        chosen = data.draw(st.lists(st.sampled_from(ids), min_size=1, unique=True), label="who")
+        n: dict[str, Any] = {
+            "type": "move_within",
+            "occurred_on": self.today(),
+            "resident_ids": chosen,
+            "address": {"postal_code": "737-0046", "text": self.pick(data, ADDRESSES, "addr")},
+        }
+        others = [h for h in self.households() if h != hid]
+        how = data.draw(st.integers(0, 9), label="how")
+        if join and others and how:
+            target = self.pick(data, others, "into")
+            n["household"] = {"household_id": target}
+            n["relationships"] = self.relationships_for(data, chosen)
+            if how > 1:  # mostly at its address; else refused (KJ-LOGIC-502)
+                n["address"] = self.address_of(target)
+        elif how:
+            head = self.pick(data, chosen, "head")
+            n["household"] = {"new": True}
+            n["relationships"] = {
+                head: "世帯主",
+                **self.relationships_for(data, [i for i in chosen if i != head]),
+            }
+        done = self.submit(n)
+        into = "joining" if "household_id" in n.get("household", {}) else (
+            "a new household" if "household" in n else "no household")
+        event(f"partial move_within, {into}: {'accepted' if done else 'refused'}")
 
     @precondition(lambda self: self.households())
     @rule(data=st.data(), ahead=st.integers(-20, 20), abroad=st.booleans())
@@ -251,7 +294,9 @@ class RegisterMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def merge(self, data: st.DataObject) -> None:
         source = self.pick(data, self.households(), "from")
-        target = self.pick(data, self.households(), "into")
+        here = [h for h in self.households() if self.address_of(h) == self.address_of(source)]
+        # Mostly a household at the same address; else refused (KJ-LOGIC-504).
+        target = self.pick(data, here if data.draw(st.booleans()) else self.households(), "into")
         self.submit(
             {
                 "type": "merge_households",
@@ -412,6 +457,11 @@ class RegisterMachine(RuleBasedStateMachine):
                 assert not heads and len(self.members(hid)) >= 2
             else:
                 assert [r.resident_id for r in heads] == [h.head_id]
+
+    @invariant()
+    def a_household_lives_at_one_address(self) -> None:
+        for hid in self.households():
+            assert len({r.address for r in self.living() if r.household_id == hid}) == 1, hid
 
     @invariant()
     def codes_unique_among_the_living(self) -> None:

@@ -224,6 +224,16 @@ def check_format(n: Notification) -> list[Problem]:
     elif isinstance(n, MoveWithin):
         found += _check_resident_ids(n.resident_ids)
         found += check_address(n.address, "address")
+        if n.household is not None:
+            if n.household.new == (n.household.household_id is not None):
+                found.append(problem("KJ-FMT-002", "household", "household"))
+            elif n.household.household_id is not None and not is_valid_id(
+                n.household.household_id
+            ):
+                found.append(problem("KJ-FMT-017", "household_id", "household.household_id"))
+        if n.new_head_id is not None and not is_valid_id(n.new_head_id):
+            found.append(problem("KJ-FMT-017", "new_head_id", "new_head_id"))
+        found += check_relationships(n.relationships)
     elif isinstance(n, MoveOut):
         found += _check_resident_ids(n.resident_ids)
         found += check_other_place(n.destination, "destination", domestic=True)

@@ -94,6 +94,11 @@ class MoveWithin(Notification):  # 転居
     reason_ja: ClassVar[str] = "転居"
     resident_ids: tuple[str, ...]
     address: AddressEntry
+    # 異動先世帯 (標準4.0.2): a new household ({"new": true}) or one living at the new address
+    # ({"household_id": …}); None only when every living member of the household moves.
+    household: HouseholdEntry | None = None
+    new_head_id: str | None = None  # 世帯主 of a new household (else the mover named 世帯主)
+    relationships: dict[str, str] = attrs.field(factory=dict)  # 続柄 in the 異動先世帯
 
 
 @attrs.frozen(kw_only=True)

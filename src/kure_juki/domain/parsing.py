@@ -179,8 +179,11 @@ def parse_notification(data: Any) -> Notification:
     cls = NOTIFICATION_TYPES[kind]
     body = {k: v for k, v in data.items() if k != "type"}
     if kind == "move_within":
-        # The seed's own example of a logic check: a 転居 that changes anything but the address.
-        extra = sorted(k for k in body if isinstance(k, str) and k in PERSON_ITEMS)
+        # A 転居 changes the address, and the household only through its 異動先世帯 item
+        # (標準4.0.2): any other item of the record is a change the 転居 cannot make.
+        extra = sorted(
+            k for k in body if isinstance(k, str) and k in PERSON_ITEMS and k != "household"
+        )
         if extra:
             raise LogicError([problem("KJ-LOGIC-003", key) for key in extra])
     bad_keys = [k for k in body if not isinstance(k, str)]

@@ -216,7 +216,31 @@ CODES: dict[str, tuple[str, str]] = {
         "この事務ではこの個別記載事項を記載できません",
         "This purpose may not record this individual entry",
     ),
-    # 確認事項 (alerts returned as warnings; registration goes ahead)
+    # 世帯と住所 (a household lives at one address, 住基法6条; 標準4.0.2)
+    "KJ-LOGIC-501": (
+        "世帯の一部の者の転居です。異動先の世帯(新たな世帯又は転居先の世帯)を指定してください",
+        "Only part of the household moves: name the household they form or join at the new address",
+    ),
+    "KJ-LOGIC-502": (
+        "指定した世帯の住所と異なる住所です",
+        "The household named lives at another address",
+    ),
+    "KJ-LOGIC-503": (
+        "世帯の一部の者は従前の世帯のまま転居できません",
+        "Part of a household cannot move and stay in the household it leaves",
+    ),
+    "KJ-LOGIC-504": (
+        "住所の異なる世帯は合併できません",
+        "Households at different addresses cannot be merged",
+    ),
+    "KJ-LOGIC-505": (
+        "異動先の世帯を指定しない転居では世帯主・続柄を指定できません",
+        "A head or relationships are given only with the household the movers form or join",
+    ),
+    "KJ-LOGIC-506": (
+        "取消すと世帯員の住所が異なることになります(後の異動から取消してください)",
+        "The cancellation would leave a household at two addresses: cancel the later one first",
+    ),
     "KJ-WARN-001": (
         "届出期間経過(異動日から14日を超えた届出)",
         "Notified more than 14 days after the move (届出期間経過)",
@@ -236,6 +260,10 @@ CODES: dict[str, tuple[str, str]] = {
     "KJ-WARN-005": (
         "住民票コードの残数が少なくなっています",
         "The resident code pool is running low",
+    ),
+    "KJ-WARN-501": (
+        "世帯主が転出します。残る世帯員が二人以上のため、世帯主変更の届出が必要です",
+        "The head moves out and two or more members remain: a change of head must be notified",
     ),
     # 該当なし (not found)
     "KJ-NOTFOUND-001": ("該当する住民がありません", "No such resident"),

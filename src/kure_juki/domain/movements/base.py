@@ -55,7 +55,7 @@ class Outcome:
     warnings: tuple[Problem, ...] = ()
     resident_ids: tuple[str, ...] = ()  # whom the movement concerns (for the receipt, history)
     household_id: str | None = None  # the household the receipt names
-    reason_ja: str | None = None  # 異動事由 when it depends on the case (取消(増) …)
+    reason_ja: str | None = None  # 異動事由 when it depends on the case (異動取消（増） …)
 
 
 class Handler(Protocol, Generic[N]):

@@ -1,10 +1,15 @@
 """取消: a mistaken movement is undone by an appended movement; history is never rewritten.
 
 The cancelled movement's entry keeps a before- and an after-image of every record it touched.
-Cancelling it restores the before-images (取消(修正), 取消(減)) or, for records it created,
-deletes them with the reason 取消 (取消(増)). It is refused when any of those records no
-longer holds what the movement left (a later movement changed it: cancel that one first),
-so the register returns exactly to the state before.
+Cancelling it restores the before-images or, for records it created, deletes them with the
+reason of the 取消. It is refused when any of those records no longer holds what the movement
+left (a later movement changed it: cancel that one first), or when the register after it would
+not hold together (a household at two addresses, 住基法6条), so the register returns exactly to
+the state before.
+
+標準4.6.0.1 and 1.2.2 name the three kinds: cancelling a movement that took persons out (転出,
+死亡 …) is 異動取消（増）, one that brought persons in (転入, 出生 …) is 異動取消（減）, and
+any other is 異動取消（修正）.
 
 The service resolves the target (the before-images and the versions the movement left) into
 the notification itself, so the cancellation's own history entry replays without lookups.
@@ -18,6 +23,7 @@ import attrs
 
 from kure_juki.domain.errors import Problem, problem
 from kure_juki.domain.movements.base import Allocation, Context, Needs, Outcome
+from kure_juki.domain.movements.household_address import lives_at_one_address
 from kure_juki.domain.movements.overlay import Overlay
 from kure_juki.domain.notifications import Cancellation
 from kure_juki.domain.register_view import RegisterView
@@ -29,7 +35,7 @@ from kure_juki.domain.serialization import (
     resident_to_dict,
 )
 
-# Movement types whose cancellation is a 取消(増) (they add persons) or 取消(減) (they delete).
+# Movement types that bring persons in (記載の事由) and take persons out (消除の事由, 標準1.2.2).
 ADDITIONS = frozenset(
     {
         "move_in",
@@ -39,16 +45,21 @@ ADDITIONS = frozenset(
         "foreign_registration_30_47",
     }
 )
-REMOVALS = frozenset({"death", "confirm_move_out", "move_out_abroad"})
+REMOVALS = frozenset({"death", "move_out", "move_out_abroad", "confirm_move_out"})
 NOT_CANCELLABLE = frozenset({"cancellation"})
+
+CANCELLED_ADDITION = "異動取消（減）"  # the persons brought in leave again
+CANCELLED_REMOVAL = "異動取消（増）"  # the persons taken out come back
+CANCELLED_CHANGE = "異動取消（修正）"
 
 
 def cancellation_reason(cancelled_type: str) -> str:
+    """The 異動事由 of cancelling a movement of *cancelled_type* (標準4.6.0.1)."""
     if cancelled_type in ADDITIONS:
-        return "取消(増)"
+        return CANCELLED_ADDITION
     if cancelled_type in REMOVALS:
-        return "取消(減)"
-    return "取消(修正)"
+        return CANCELLED_REMOVAL
+    return CANCELLED_CHANGE
 
 
 def _content(data: dict[str, Any]) -> dict[str, Any]:
@@ -86,6 +97,9 @@ class CancellationHandler:  # 取消
         for hid in sorted(affected):
             if not _household_holds(overlay, hid):
                 return [problem("KJ-LOGIC-053", "movement_id")]
+        for hid in sorted(affected):
+            if not lives_at_one_address(overlay, hid):
+                return [problem("KJ-LOGIC-506", "movement_id")]
         return []
 
     def needs(self, n: Cancellation, view: RegisterView) -> Needs:
@@ -102,7 +116,9 @@ class CancellationHandler:  # 取消
                 assert current is not None
                 residents.append(
                     current.bump(
-                        deletion=Deletion(deleted_on=ctx.today, reason="取消"),
+                        deletion=Deletion(
+                            deleted_on=ctx.today, reason=cancellation_reason(target["type"])
+                        ),
                         planned_move_out=None,
                     )
                 )

@@ -171,8 +171,17 @@ class CorrectionHandler:  # 職権修正
         new = r
         for item in sorted(n.changes):
             new = APPLY[item](new, n.changes[item])
+        changed = [new.bump()]
+        if "address" in n.changes and r.is_living:
+            # A household lives at one address (住基法6条): correcting the address of a living
+            # member corrects it for the household, so its members never part over a 誤記.
+            changed += [
+                _address(m, n.changes["address"]).bump()
+                for m in view.members(r.household_id)
+                if m.resident_id != r.resident_id and m.address != new.address
+            ]
         return Outcome(
-            residents=(new.bump(),),
-            resident_ids=(r.resident_id,),
+            residents=tuple(changed),
+            resident_ids=tuple(m.resident_id for m in changed),
             household_id=r.household_id,
         )

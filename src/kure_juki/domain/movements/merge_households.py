@@ -5,6 +5,7 @@ from __future__ import annotations
 from kure_juki.domain.errors import Problem, problem
 from kure_juki.domain.movements.base import Allocation, Context, Needs, Outcome
 from kure_juki.domain.movements.common import check_dates, check_relationships_cover
+from kure_juki.domain.movements.household_address import household_address
 from kure_juki.domain.notifications import MergeHouseholds
 from kure_juki.domain.register_view import RegisterView
 
@@ -22,6 +23,16 @@ class MergeHouseholdsHandler:  # 世帯合併
             found.append(problem("KJ-NOTFOUND-002", "into_household_id"))
         elif target.head_id is None:
             found.append(problem("KJ-LOGIC-008", "into_household_id"))
+        if (
+            source is not None
+            and target is not None
+            and view.members(n.household_id)
+            and view.members(n.into_household_id)
+            and household_address(view, n.household_id)
+            != household_address(view, n.into_household_id)
+        ):
+            # 標準4.1.4.1: a 世帯変更 never changes an address; households merge where they live.
+            found.append(problem("KJ-LOGIC-504", "into_household_id"))
         if source is not None and target is not None and target.head_id is not None:
             members = view.members(n.household_id)
             found += check_relationships_cover(members, target.head_id, n.relationships)

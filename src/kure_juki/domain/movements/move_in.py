@@ -13,6 +13,7 @@ from kure_juki.domain.movements.common import (
     to_address,
     to_other_place,
 )
+from kure_juki.domain.movements.household_address import household_address
 from kure_juki.domain.notifications import MoveIn, MoveInFromAbroad
 from kure_juki.domain.register_view import RegisterView
 from kure_juki.domain.resident import HEAD
@@ -43,6 +44,9 @@ class MoveInHandler:  # 転入・国外転入
             household = view.household(hid)
             if household is None or not household.is_active or not view.members(hid):
                 found.append(problem("KJ-NOTFOUND-002", "household_id", "household.household_id"))
+            elif household_address(view, hid) != to_address(n.address):
+                # 住基法6条: joining a household is joining its address.
+                found.append(problem("KJ-LOGIC-502", "address", "address"))
             if heads:
                 found.append(problem("KJ-LOGIC-008", "relationship", "persons"))
         return found

@@ -74,7 +74,35 @@ class MoveOutHandler:  # 転出・国外転出
                 resident_ids=n.resident_ids,
                 household_id=hid,
             )
-        return Outcome(residents=tuple(planned), resident_ids=n.resident_ids, household_id=hid)
+        return Outcome(
+            residents=tuple(planned),
+            warnings=tuple(head_leaving_alert(residents, view, n.occurred_on)),
+            resident_ids=n.resident_ids,
+            household_id=hid,
+        )
+
+
+def head_leaving_alert(
+    leaving: list[Resident], view: RegisterView, on: dt.date
+) -> list[Problem]:
+    """標準4.0.4: the 転出 that takes the 世帯主 away from two or more members who stay gives
+    the alert when it is notified, so the 世帯主変更 can be made before the record is deleted.
+    Members whose own 転出 falls on or before the head's leave with the head."""
+    going = {r.resident_id for r in leaving}
+    found: list[Problem] = []
+    for hid in sorted({r.household_id for r in leaving}):
+        household = view.household(hid)
+        if household is None or household.head_id not in going:
+            continue
+        staying = [
+            m
+            for m in view.members(hid)
+            if m.resident_id not in going
+            and (m.planned_move_out is None or m.planned_move_out.planned_on > on)
+        ]
+        if len(staying) >= 2:
+            found.append(problem("KJ-WARN-501", "resident_ids"))
+    return found
 
 
 class ConfirmMoveOutHandler:  # 転出確定 (転入通知の受理 or 転出予定日の経過)

@@ -45,15 +45,13 @@ def _move_in(draw: st.DrawFn, state: RegisterState, kind: str) -> dict[str, Any]
             avoid_codes=state.used_codes,
         )
     )
+    joined = draw(st.sampled_from(joinable)) if join else None
     n: dict[str, Any] = {
         "type": kind,
         "occurred_on": occurred.isoformat(),
-        "address": draw(addresses()),
-        "household": (
-            {"household_id": draw(st.sampled_from(joinable)).household_id}
-            if join
-            else {"new": True}
-        ),
+        # Joining a household is joining its address (住基法6条).
+        "address": state.address_of(joined.household_id) if joined else draw(addresses()),
+        "household": {"household_id": joined.household_id} if joined else {"new": True},
         "persons": people,
     }
     if kind == "move_in":
@@ -65,16 +63,42 @@ def _move_in(draw: st.DrawFn, state: RegisterState, kind: str) -> dict[str, Any]
 
 @st.composite
 def _move_within(draw: st.DrawFn, state: RegisterState) -> dict[str, Any]:
+    """A 転居 of a whole household, or of part of one into the household it forms or joins at
+    the new address (標準4.0.2): a household never ends up at two addresses."""
     household = draw(st.sampled_from(movable_households(state)))
-    free = [m for m in state.members(household.household_id) if m.planned_move_out is None]
+    everyone = state.members(household.household_id)
+    free = [m for m in everyone if m.planned_move_out is None]
     chosen = subset(draw, free)
-    address = draw(addresses().filter(lambda a: not all(lives_at(r, a) for r in chosen)))
-    return with_notice_day(draw, state, {
+    ids = [r.resident_id for r in chosen]
+    whole = len(chosen) == len(everyone)
+    joinable = [
+        h
+        for h in state.households_with(1)
+        if h.household_id != household.household_id
+        and not all(lives_at(r, state.address_of(h.household_id)) for r in chosen)
+    ]
+    how = draw(st.sampled_from(
+        (["whole"] if whole else []) + ["new"] + (["join"] if joinable else [])
+    ))
+    n: dict[str, Any] = {
         "type": "move_within",
         "occurred_on": draw(recent(state, since(chosen))).isoformat(),
-        "resident_ids": [r.resident_id for r in chosen],
-        "address": address,
-    })
+        "resident_ids": ids,
+    }
+    if how == "join":
+        target = draw(st.sampled_from(joinable))
+        n["address"] = state.address_of(target.household_id)
+        n["household"] = {"household_id": target.household_id}
+        n["relationships"] = relationships_for(draw, ids)
+    else:
+        n["address"] = draw(addresses().filter(lambda a: not all(lives_at(r, a) for r in chosen)))
+    if how == "new":
+        head = draw(st.sampled_from(ids))
+        n["household"] = {"new": True}
+        n["relationships"] = {head: "世帯主", **relationships_for(
+            draw, [i for i in ids if i != head]
+        )}
+    return with_notice_day(draw, state, n)
 
 
 @st.composite
@@ -187,8 +211,8 @@ def merge_targets(state: RegisterState) -> list[Household]:
 
 @st.composite
 def _merge_households(draw: st.DrawFn, state: RegisterState) -> dict[str, Any]:
-    target = draw(st.sampled_from(merge_targets(state)))
-    sources = [h for h in state.households_with(1) if h.household_id != target.household_id]
+    target = draw(st.sampled_from([t for t in merge_targets(state) if _merge_sources(state, t)]))
+    sources = _merge_sources(state, target)
     source = draw(st.sampled_from(sources))
     members = [m.resident_id for m in state.members(source.household_id)]
     return dated_by_notice(draw, state, {
@@ -199,9 +223,18 @@ def _merge_households(draw: st.DrawFn, state: RegisterState) -> dict[str, Any]:
     })
 
 
+def _merge_sources(state: RegisterState, target: Household) -> list[Household]:
+    """Households that may merge into *target*: those living at its address (標準4.1.4.1)."""
+    address = state.address_of(target.household_id)
+    return [
+        h
+        for h in state.households_with(1)
+        if h.household_id != target.household_id and state.address_of(h.household_id) == address
+    ]
+
+
 def _merge_possible(state: RegisterState) -> bool:
-    households = state.households_with(1)
-    return any(h.household_id != t.household_id for t in merge_targets(state) for h in households)
+    return any(_merge_sources(state, t) for t in merge_targets(state))
 
 
 MOVEMENTS: dict[str, TypeStrategy] = {

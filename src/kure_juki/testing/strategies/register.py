@@ -58,6 +58,13 @@ class RegisterState:
             if h.is_active and len(self.members(h.household_id)) >= min_members
         ]
 
+    def address_of(self, household_id: str) -> dict[str, str]:
+        """The address the household's living members share (住基法6条), as a notification's
+        ``{"postal_code", "text"}``."""
+        members = self.members(household_id)
+        head = next((m for m in members if m.is_head), members[0])
+        return head.address.to_dict()
+
     @property
     def used_codes(self) -> frozenset[str]:
         """住民票コード and 個人番号 of living records (a new person may not reuse them)."""
