@@ -44,6 +44,7 @@ from kure_juki.domain.notifications import (
     Cancellation,
     ChangeHead,
     Correction,
+    Death,
     FormerSurnameDeletion,
     FormerSurnameEntry,
     IndividualEntryNotice,
@@ -119,6 +120,11 @@ def with_defaults(n: Notification, today: dt.date) -> Notification:
     if n.occurred_on is None:
         if isinstance(n, Birth) and n.person.birth_date is not None:
             changes["occurred_on"] = n.person.birth_date
+            changes["occurred_on_as_recorded"] = n.person.birth_date_as_recorded
+        elif isinstance(n, Death) and n.occurred_on_as_recorded is not None:
+            # 「年月日不詳」 with no sort date: the record is deleted as of the day the death was
+            # notified, the last day it can have happened (and never before the birth).
+            changes["occurred_on"] = changes.get("notified_on", n.notified_on)
         elif isinstance(n, DATED_BY_NOTICE):
             # A household change or correction takes effect on the day it is notified.
             changes["occurred_on"] = n.notified_on or today
