@@ -8,12 +8,22 @@ unmarked ``1980-02-30``, is a calendar day or a format error.
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import kure_juki as kj
-from kure_juki.testing.factories import move_in, person
+from kure_juki.adapters.cs.simulated_peers import SimulatedNetwork
+from kure_juki.adapters.sqlalchemy.bulk import import_jsonl
+from kure_juki.adapters.sqlalchemy.bulk_export import export_jsonl
+from kure_juki.adapters.sqlalchemy.store import SqlAlchemyStore
+from kure_juki.service.cs_delivery import deliver
+from kure_juki.testing.clock import SettableClock
+from kure_juki.testing.factories import move_in, person, unique_codes
 
 pytestmark = pytest.mark.kj_store("memory", "sqlite", "postgresql")
 
@@ -303,3 +313,81 @@ def test_a_viewer_sees_the_text_exactly_when_it_sees_the_date(
     for role in ("viewer", "supervisor"):
         view = kj_login(role).resident(rid)
         assert ("birth_date" in view) == ("birth_date_as_recorded" in view)
+
+
+def test_bulk_export_and_import_carry_dates_as_recorded(
+    tmp_path: Path, kj_clock: SettableClock
+) -> None:
+    reg = kj.open_registry(
+        f"sqlite:///{tmp_path / 'from.db'}", municipality_code="342025", clock=kj_clock
+    )
+    try:
+        reg.bootstrap_admin("admin", "a-long-passphrase")
+        s = reg.login("admin", "a-long-passphrase", terminal_id="T-1", purpose="resident_records")
+        family = s.submit(move_in([person(birth_date=written("昭和55年2月30日"))]))
+        s.submit(birth(family.household_id, written("令和8年11月上旬")))
+        other = s.submit(
+            move_in([person(family=2, birth_date=written("年月日不詳"))], address="広島県呉市中通")
+        )
+        s.submit(
+            {
+                "type": "death",
+                "resident_id": other.resident_ids[0],
+                "occurred_on": written("推定令和8年11月22日"),
+            }
+        )
+        out = io.BytesIO()
+        export_jsonl(reg.store, out, approval="t", approve=lambda token, count: None)
+        with reg.store.unit_of_work() as uow:  # type: ignore[attr-defined]
+            before = {r.resident_id: (r.as_recorded, r.deletion) for r in uow.residents.iter_all()}
+    finally:
+        reg.close()
+    path = tmp_path / "register.jsonl"
+    path.write_bytes(out.getvalue())
+    target = SqlAlchemyStore(f"sqlite:///{tmp_path / 'to.db'}")
+    try:
+        report = import_jsonl(target, path)
+        assert report.bad_lines == 0
+        with target.unit_of_work() as uow:
+            after = {r.resident_id: (r.as_recorded, r.deletion) for r in uow.residents.iter_all()}
+        assert after == before
+        assert sum(1 for written_, _ in after.values() if written_ is not None) == 3
+        # a text the register would not accept is refused by line and code, never by value
+        line = json.loads(out.getvalue().decode().splitlines()[0])
+        line["household_id"] = "5999999999"
+        line["head_id"] = "1999999999"
+        line["persons"][0].update(resident_id="1999999999", resident_code=unique_codes()[0])
+        line["persons"][0]["register_items"]["as_recorded"]["birth_date"] = "昭和55年2月32日"
+        bad = tmp_path / "bad.jsonl"
+        bad.write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
+        errors: list[Any] = []
+        assert import_jsonl(target, bad, on_error=errors.append).bad_lines == 1
+        assert [(e.codes, e.where) for e in errors] == [
+            (("KJ-FMT-701",), ("persons[0].register_items.as_recorded.birth_date",))
+        ]
+    finally:
+        target.close()
+
+
+def test_the_cs_receives_the_internal_date(kj_clock: SettableClock) -> None:
+    """標準1.1.8 (住基ネットに送信する際は必要な変換を行う): 本人確認情報 has calendar days."""
+    network = SimulatedNetwork(["342025"], clock=kj_clock)
+    reg = kj.open_registry(
+        "memory://", municipality_code="342025", clock=kj_clock, cs_link=network.link("342025")
+    )
+    try:
+        reg.bootstrap_admin("admin", "a-long-passphrase")
+        s = reg.login("admin", "a-long-passphrase", terminal_id="T-1", purpose="resident_records")
+        family = s.submit(move_in([person(birth_date=written("昭和55年2月30日"))]))
+        child = s.submit(birth(family.household_id, written("令和8年11月上旬")))
+        report = deliver(reg)
+        assert report.pending == 0 and not report.refused
+        code_of = {rid: s.resident(rid)["resident_code"] for rid in (*family.resident_ids,
+                                                                     *child.resident_ids)}
+        head = network.prefecture.record("342025", code_of[family.resident_ids[0]])
+        born = network.prefecture.record("342025", code_of[child.resident_ids[0]])
+        assert head is not None and born is not None
+        assert head.birth_date == dt.date(1980, 2, 29)
+        assert born.birth_date == born.became_resident_on == dt.date(2026, 11, 1)
+    finally:
+        reg.close()
