@@ -133,6 +133,20 @@ def test_a_birth_written_as_recorded_dates_the_record_and_prints_as_written(
     assert "届出年月日         | 令和8年11月25日" in cert  # 届出日: a calendar day
 
 
+def test_the_history_on_a_copy_gives_the_birth_as_recorded(kj_clerk: kj.Session) -> None:
+    family = kj_clerk.submit(move_in())
+    child = kj_clerk.submit(birth(family.household_id, written("令和8年11月中旬頃")))
+    cert = text_of(
+        kj_clerk.issue_certificate(
+            "juminhyo", resident_ids=[child.resident_ids[0]], with_history=True
+        )
+    )
+    history = cert[cert.index("異動履歴") :].splitlines()
+    assert next(line for line in history if "出生により記載" in line).split("|")[0].strip() == (
+        "令和8年11月中旬頃"
+    )
+
+
 def test_a_birth_off_the_calendar_with_a_chosen_sort_date(kj_clerk: kj.Session) -> None:
     family = kj_clerk.submit(move_in())
     child = kj_clerk.submit(
