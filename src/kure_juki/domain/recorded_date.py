@@ -17,8 +17,9 @@ age is never understated.
 * a month alone (「3月頃」, 「推定3月」, 「3月 日不詳」): its 1st;
 * 春 / 夏 / 秋 / 冬: 3月1日, 6月1日, 9月1日, 12月1日 (the seasons of the
   気象庁: 冬 = 12月〜翌2月);
-* a year alone (「昭和55年頃」, 「昭和55年 月日不詳」): 1月1日, or the era's
-  first day when the era began during that year (「平成元年頃」 is 1989-01-08);
+* a year alone (「昭和55年頃」, 「昭和55年 月日不詳」): 1月1日 of that year,
+  also when an era began during it (「平成元年頃」 sorts from 1989-01-01, before
+  「平成元年1月8日」, as the days it may mean do);
 * 「…から…までの間」: its first day;
 * 「年月日不詳」: nothing is known, so the caller's ``sort_date`` or, failing
   that, the item's own rule (:data:`UNKNOWN_SORT_DATE`; a death's 届出日).
@@ -38,7 +39,7 @@ import unicodedata
 
 import attrs
 
-from kure_juki.domain.wareki import ERAS, Era
+from kure_juki.domain.wareki import ERAS
 
 __all__ = [
     "UNKNOWN",
@@ -135,12 +136,12 @@ _SHAPES = [
 ]
 
 
-def _year(match: re.Match[str]) -> tuple[int, Era | None]:
+def _year(match: re.Match[str]) -> int:
     if match.group("wy") is not None:
         year = int(match.group("wy"))
         if year < 1 or year > 9999:
             raise ValueError("year out of range")
-        return year, None
+        return year
     era = _ERA_NAMES[match.group("era")]
     text = match.group("ey")
     era_year = 1 if text == "元" else int(text)
@@ -150,7 +151,7 @@ def _year(match: re.Match[str]) -> tuple[int, Era | None]:
     )
     if not 1 <= era_year <= last_year:
         raise ValueError("the era had no such year")
-    return era.starts_on.year + era_year - 1, era
+    return era.starts_on.year + era_year - 1
 
 
 def _month(text: str) -> int:
@@ -172,17 +173,9 @@ def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _within_era(first: dt.date, last: dt.date, era: Era | None) -> dt.date:
-    """The first day of a year or month period, moved to the era's first day when the era began
-    inside it (「平成元年頃」 begins on 1989-01-08, not on a day of 昭和)."""
-    if era is not None and first < era.starts_on <= last:
-        return era.starts_on
-    return first
-
-
 def _period(match: re.Match[str]) -> tuple[dt.date, dt.date, bool]:
     groups = match.groupdict()
-    year, era = _year(match)
+    year = _year(match)
     if groups.get("m") is None:
         season = groups.get("season")
         if season is not None:
@@ -194,7 +187,7 @@ def _period(match: re.Match[str]) -> tuple[dt.date, dt.date, bool]:
             )
             return start, end, False
         first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
-        return _within_era(first, last, era), last, False
+        return first, last, False
     month = _month(groups["m"])
     if groups.get("d") is None:
         part = groups.get("part")
@@ -207,7 +200,7 @@ def _period(match: re.Match[str]) -> tuple[dt.date, dt.date, bool]:
             )
             return start, end, False
         first, last = dt.date(year, month, 1), _month_end(year, month)
-        return _within_era(first, last, era), last, False
+        return first, last, False
     start = _day(year, month, groups["d"])
     if groups.get("d2") is None:
         exact = not (groups.get("est") or groups.get("about"))
