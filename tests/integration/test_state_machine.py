@@ -19,7 +19,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 import kure_juki as kj
 from kure_juki.adapters.memory.store import MemoryStore
+from kure_juki.domain.recorded_date import parse_recorded_date
 from kure_juki.domain.serialization import household_to_dict, resident_to_dict
+from kure_juki.domain.wareki import era_of
 from kure_juki.service.replay import replay
 from kure_juki.testing.clock import SettableClock
 from kure_juki.testing.factories import FAMILY, person, unique_codes
@@ -30,6 +32,28 @@ ADDRESSES = [
     "広島県呉市広古新開三丁目3番",
 ]
 RELATIONSHIPS = ["妻", "夫", "子", "父", "母", "同居人", "孫"]
+
+
+def as_recorded(data: st.DataObject, day: dt.date, *, off_calendar: bool = True) -> dict[str, Any]:
+    """*day* written as a 戸籍 might (標準1.1.8): a day off the calendar (2月30日) or a 不詳日
+    form whose period starts on or before *day*."""
+    era, n = era_of(day)
+    y = f"{era}{'元' if n == 1 else n}年"
+    forms = [
+        f"{y}頃",
+        f"{y}{day.month}月頃",
+        f"{y}{day.month}月{day.day}日頃",
+        f"推定{y}{day.month}月{day.day}日",
+        f"{y} 月日不詳",
+        f"{y}{day.month}月 日不詳",
+        f"{y}{day.month}月{['上旬', '中旬', '下旬'][min(day.day - 1, 29) // 10]}",
+        f"{y}{day.month}月1日頃から{day.day}日頃までの間",
+        "年月日不詳",
+    ]
+    if off_calendar:
+        forms.append(f"{y}{day.month}月{min(day.day + 3, 31)}日")  # maybe 2月31日, 4月31日
+    text = data.draw(st.sampled_from(forms), label="as recorded")
+    return {"as_recorded": text}
 
 
 class RegisterMachine(RuleBasedStateMachine):
@@ -117,6 +141,8 @@ class RegisterMachine(RuleBasedStateMachine):
         )
         if data.draw(st.booleans(), label="with codes"):
             p.update(resident_code=code, my_number=number)
+        if data.draw(st.integers(0, 4), label="birth as recorded") == 0:
+            p["birth_date"] = as_recorded(data, birth)
         return p
 
     def address_of(self, hid: str) -> dict[str, str]:
@@ -177,6 +203,34 @@ class RegisterMachine(RuleBasedStateMachine):
                 },
             }
         )
+
+    @precondition(lambda self: self.households())
+    @rule(data=st.data())
+    def birth_as_recorded(self, data: st.DataObject) -> None:
+        """出生 whose date is written as the 戸籍 records it (標準1.1.8)."""
+        self.submit(
+            {
+                "type": "birth",
+                "occurred_on": as_recorded(data, self.clock.today, off_calendar=False),
+                "notified_on": self.today(),
+                "household_id": self.pick(data, self.households(), "hh"),
+                "person": {
+                    "family_name": "田中",
+                    "given_name": "蓮",
+                    "family_name_kana": "たなか",
+                    "given_name_kana": "れん",
+                    "sex": "male",
+                    "relationship": "子",
+                },
+            }
+        )
+
+    @precondition(lambda self: self.living())
+    @rule(data=st.data())
+    def death_as_recorded(self, data: st.DataObject) -> None:
+        rid = self.pick(data, sorted(r.resident_id for r in self.living()), "rid")
+        occurred = as_recorded(data, self.clock.today, off_calendar=False)
+        self.submit({"type": "death", "occurred_on": occurred, "resident_id": rid})
 
     @precondition(lambda self: self.living())
     @rule(data=st.data())
@@ -470,6 +524,26 @@ class RegisterMachine(RuleBasedStateMachine):
         numbers = Counter(r.my_number for r in living)
         assert max(codes.values(), default=1) == 1
         assert max(numbers.values(), default=1) == 1
+
+    @invariant()
+    def dates_as_recorded_lie_in_their_periods(self) -> None:
+        """A date kept as the 戸籍 records it parses, and its internal date is in its period."""
+        for r in self.store.state.residents.values():
+            pairs = []
+            if r.as_recorded is not None:
+                pairs += [
+                    (r.as_recorded.birth_date, r.birth_date),
+                    (r.as_recorded.became_resident_on, r.became_resident_on),
+                    (r.as_recorded.address_since, r.address_since),
+                ]
+            if r.deletion is not None:
+                pairs.append((r.deletion.deleted_on_as_recorded, r.deletion.deleted_on))
+            for text, day in pairs:
+                if text is None:
+                    continue
+                recorded = parse_recorded_date(text)
+                if recorded.first is not None and recorded.last is not None:
+                    assert recorded.first <= day <= recorded.last, (text, day)
 
     @invariant()
     def history_replays_into_the_same_register(self) -> None:

@@ -52,6 +52,9 @@ class PersonEntry:  # 届出の対象者
     stay_expires_on: dt.date | None = None  # 在留期間満了日
     residence_card_number: str | None = None  # 在留カード等番号
     alias: str | None = None  # 通称
+    # 生年月日 as the 戸籍 records it (標準1.1.8); birth_date is then its internal date. The dict
+    # form carries both in one item: {"as_recorded": "昭和55年2月30日", "sort_date": …}.
+    birth_date_as_recorded: str | None = None
 
     @property
     def is_foreign(self) -> bool:
@@ -66,6 +69,8 @@ class Notification:
     reason_ja: ClassVar[str]  # 異動事由
     occurred_on: dt.date | None = None  # 異動日
     notified_on: dt.date | None = None  # 届出日
+    # 出生・死亡の異動日 as the 戸籍 records it (標準1.1.8); occurred_on is its internal date.
+    occurred_on_as_recorded: str | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -22,6 +22,7 @@ from cattrs.errors import (
 
 from kure_juki.domain.errors import FormatError, LogicError, Problem, problem
 from kure_juki.domain.notifications import NOTIFICATION_TYPES, Notification
+from kure_juki.domain.recorded_date import parse_recorded_date
 
 _DATE = re.compile(r"\A\d{4}-\d{2}-\d{2}\Z")
 
@@ -55,6 +56,105 @@ PERSON_ITEMS = frozenset(
 
 class _DateFormatError(ValueError):
     pass
+
+
+# 標準1.1.8: the 異動日 of 出生 and 死亡 (and 生年月日 wherever a person is entered) may be written
+# as the 戸籍 records it; every other date of a notification is a calendar day.
+RECORDED_OCCURRED_ON = frozenset({"birth", "death"})
+RECORDED_KEYS = frozenset({"as_recorded", "sort_date"})
+_AS_RECORDED_SUFFIX = "_as_recorded"
+
+
+def _is_recorded_form(value: Any) -> bool:
+    return isinstance(value, Mapping) and "as_recorded" in value
+
+
+def _recorded_item(
+    value: Mapping[Any, Any], item: str, where: str, found: list[Problem], *, unknown_open: bool
+) -> tuple[str | None, str] | None:
+    """(internal date as ISO text or None, text as written) of ``{"as_recorded": …}``.
+
+    ``unknown_open``: a 「年月日不詳」 without sort_date leaves the internal date to the movement
+    (a death's is its 届出日); elsewhere the rule of :mod:`kure_juki.domain.recorded_date`.
+    """
+    extra = sorted(str(k) for k in value if k not in RECORDED_KEYS)
+    for key in extra:
+        found.append(problem("KJ-FMT-001", key, f"{where}.{key}"))
+    text = value.get("as_recorded")
+    if not isinstance(text, str):
+        found.append(problem("KJ-FMT-003", item, f"{where}.as_recorded"))
+        return None
+    sort_date: dt.date | None = None
+    if value.get("sort_date") is not None:
+        try:
+            sort_date = parse_date(value["sort_date"])
+        except (TypeError, ValueError):
+            found.append(problem("KJ-FMT-004", item, f"{where}.sort_date"))
+            return None
+    if extra:
+        return None
+    try:
+        parse_recorded_date(text)
+    except ValueError:
+        found.append(problem("KJ-FMT-701", item, f"{where}.as_recorded"))
+        return None
+    try:
+        recorded = parse_recorded_date(text, sort_date)
+    except ValueError:
+        found.append(problem("KJ-FMT-703", item, f"{where}.sort_date"))
+        return None
+    if unknown_open and recorded.first is None and sort_date is None:
+        return None, text
+    return recorded.sort_date.isoformat(), text
+
+
+def _take_recorded(
+    body: dict[str, Any], kind: str, found: list[Problem], where: str = ""
+) -> dict[str, Any]:
+    """*body* with each ``{"as_recorded": …}`` date split into the typed form's two items (the
+    internal date and ``<item>_as_recorded``); such a date where only calendar days are taken,
+    or a ``…_as_recorded`` item given directly, is a problem."""
+    out = dict(body)
+    for key, value in body.items():
+        at = _path_join(where, key)
+        if key.endswith(_AS_RECORDED_SUFFIX):
+            found.append(problem("KJ-FMT-001", key, at))
+            out.pop(key)
+            continue
+        allowed = (not where and key == "occurred_on" and kind in RECORDED_OCCURRED_ON) or (
+            bool(where) and key == "birth_date"
+        )
+        if _is_recorded_form(value):
+            if not allowed:
+                found.append(problem("KJ-FMT-702", key, at))
+                out.pop(key)
+                continue
+            taken = _recorded_item(value, key, at, found, unknown_open=kind == "death")
+            out.pop(key)
+            if taken is not None:
+                day, text = taken
+                if day is not None:
+                    out[key] = day
+                out[key + _AS_RECORDED_SUFFIX] = text
+        elif not where and key in ("person", "persons"):
+            entries = [value] if key == "person" else value
+            if not isinstance(entries, list | tuple):
+                continue
+            taken_entries = [
+                _take_recorded(dict(entry), kind, found, at if key == "person" else f"{at}[{i}]")
+                if isinstance(entry, Mapping) and all(isinstance(k, str) for k in entry)
+                else entry
+                for i, entry in enumerate(entries)
+            ]
+            out[key] = taken_entries[0] if key == "person" else taken_entries
+        elif not where and isinstance(value, Mapping) and any(
+            _is_recorded_form(v) for v in value.values()
+        ):
+            # A calendar-only date nested in another item (before.stay_expires_on …).
+            for sub, sub_value in value.items():
+                if _is_recorded_form(sub_value):
+                    found.append(problem("KJ-FMT-702", str(sub), f"{at}.{sub}"))
+    return out
 
 
 def parse_date(value: Any) -> dt.date:
@@ -189,19 +289,42 @@ def parse_notification(data: Any) -> Notification:
     bad_keys = [k for k in body if not isinstance(k, str)]
     if bad_keys:
         raise FormatError(problem("KJ-FMT-001"))
+    found: list[Problem] = []
+    if kind != "correction":  # a correction's changes carry their own dates (correction.py)
+        body = _take_recorded(body, kind, found)
     try:
-        return CONVERTER.structure(body, cls)
+        notification: Notification = CONVERTER.structure(body, cls)
     except Exception as exc:  # cattrs reports through exception groups of any kind
-        found: list[Problem] = []
         _translate(exc, "", found)
         raise FormatError(found or [problem("KJ-FMT-003")]) from None
+    if found:
+        raise FormatError(found)
+    return notification
 
 
 def unstructure_notification(notification: Notification) -> dict[str, Any]:
     """The JSON-ready dict of a typed notification (dates as ISO strings), type first."""
     raw = CONVERTER.unstructure(notification)
     out: dict[str, Any] = {"type": notification.type}
-    out.update(_jsonable(raw))
+    out.update(_give_recorded(_jsonable(raw)))
+    return out
+
+
+def _give_recorded(data: dict[str, Any]) -> dict[str, Any]:
+    """The dict form of dates kept as recorded: ``{"as_recorded": …, "sort_date": …}`` in the
+    date's own item, as a caller writes them (so the history parses back to the same value)."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key.endswith(_AS_RECORDED_SUFFIX):
+            continue
+        text = data.get(key + _AS_RECORDED_SUFFIX)
+        if text is not None:
+            value = {"as_recorded": text, "sort_date": value} if value else {"as_recorded": text}
+        elif key == "person" and isinstance(value, dict):
+            value = _give_recorded(value)
+        elif key == "persons" and isinstance(value, list):
+            value = [_give_recorded(v) if isinstance(v, dict) else v for v in value]
+        out[key] = value
     return out
 
 

@@ -80,6 +80,27 @@ class Deletion:  # 消除
     deleted_on: dt.date  # 消除日 (異動日)
     reason: str  # 消除事由: 転出, 国外転出, 死亡, 職権消除
     destination: OtherPlace | None = None
+    deleted_on_as_recorded: str | None = None  # 死亡日 as the 戸籍 records it (標準1.1.8)
+
+
+@attrs.frozen
+class DatesAsRecorded:  # 戸籍の記載どおりの年月日 (標準1.1.8)
+    """The items written as the 戸籍 records them; the record's date items hold their internal
+    dates (内部日付, for sorting, ages and searches). ``None``: the date is a calendar day."""
+
+    birth_date: str | None = None  # 生年月日
+    became_resident_on: str | None = None  # 住民となった年月日
+    address_since: str | None = None  # 住所を定めた年月日
+    became_foreign_resident_on: str | None = None  # 外国人住民となった年月日
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.birth_date
+            or self.became_resident_on
+            or self.address_since
+            or self.became_foreign_resident_on
+        )
 
 
 @attrs.frozen
@@ -108,6 +129,7 @@ class Resident:  # 住民票
     individual_entries: tuple[IndividualEntry, ...] = ()  # 個別記載事項
     former_resident_codes: tuple[str, ...] = ()  # 旧住民票コード
     version: int = 1  # 排他制御 (optimistic lock)
+    as_recorded: DatesAsRecorded | None = None  # 戸籍の記載どおりの年月日 (標準1.1.8)
 
     @property
     def status(self) -> Status:
@@ -125,6 +147,13 @@ class Resident:  # 住民票
     @property
     def is_head(self) -> bool:
         return self.relationship == HEAD
+
+    def written(self, item: str) -> str | None:
+        """The text of a date item kept as the 戸籍 records it (``"birth_date"`` …), if any."""
+        if self.as_recorded is None:
+            return None
+        text: str | None = getattr(self.as_recorded, item)
+        return text
 
     def bump(self, **changes: object) -> Resident:
         """A new version of the record with *changes* applied."""

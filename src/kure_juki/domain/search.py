@@ -26,6 +26,9 @@ class SearchCriteria:  # 検索条件
     family_name: str | None = None  # kanji, or kana for a fuzzy (清音化) match
     given_name: str | None = None
     birth_date: dt.date | None = None
+    # With birth_date, the last day of a period of birth dates (a 不詳日 searched as written,
+    # 「昭和55年頃」: every internal birth date of 1980); None: birth_date alone.
+    birth_date_until: dt.date | None = None
     address: str | None = None  # part of the address text
     sex: str | None = None
     resident_code: str | None = None
@@ -76,7 +79,9 @@ def matches(r: Resident, c: SearchCriteria) -> bool:
         return False
     if c.given_name and not _name_matches(c.given_name, r.name.given_name, r.name.given_name_kana):
         return False
-    if c.birth_date is not None and r.birth_date != c.birth_date:
+    if c.birth_date is not None and not (
+        c.birth_date <= r.birth_date <= (c.birth_date_until or c.birth_date)
+    ):
         return False
     if c.sex and r.sex != c.sex:
         return False

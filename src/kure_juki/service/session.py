@@ -7,7 +7,8 @@ Successes and refusals are audited alike.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -23,6 +24,7 @@ from kure_juki.domain.errors import (
 )
 from kure_juki.domain.operator import ROLES, Operator
 from kure_juki.domain.parsing import parse_date, parse_notification
+from kure_juki.domain.recorded_date import parse_recorded_date
 from kure_juki.domain.search import SearchCriteria, check_discipline
 from kure_juki.domain.wareki import parse_wareki
 from kure_juki.logs import get_logger
@@ -365,9 +367,9 @@ class Session(AccessOps, CertificateOps, SealOps, CardOps, CsOps, ForeignOps, Se
         ):
             if key in values and not isinstance(values[key], str):
                 found.append(problem("KJ-FMT-025", key))
-        birth: dt.date | None = None
+        birth: tuple[dt.date, dt.date | None] | None = None
         if "birth_date" in values:
-            birth = _search_date(values["birth_date"])
+            birth = _search_birth(values["birth_date"])
             if birth is None:
                 found.append(problem("KJ-FMT-004", "birth_date"))
         limit = values.get("limit", 100)
@@ -382,7 +384,8 @@ class Session(AccessOps, CertificateOps, SealOps, CardOps, CsOps, ForeignOps, Se
             SearchCriteria(
                 family_name=values.get("family_name") or values.get("family_name_kana"),
                 given_name=values.get("given_name") or values.get("given_name_kana"),
-                birth_date=birth,
+                birth_date=birth[0] if birth else None,
+                birth_date_until=birth[1] if birth else None,
                 address=values.get("address"),
                 sex=values.get("sex"),
                 resident_code=values.get("resident_code"),
@@ -423,6 +426,29 @@ class Session(AccessOps, CertificateOps, SealOps, CardOps, CsOps, ForeignOps, Se
             return [{**e.body(), "hash": e.hash} for e in entries]
 
         return self._audited("audit_search", run)
+
+
+def _search_birth(value: Any) -> tuple[dt.date, dt.date | None] | None:
+    """A birth date to search by: a calendar day (ISO, a date, 和暦) matches that internal
+    date; a date as the 戸籍 records it (``"昭和55年2月30日"``, ``"昭和55年頃"``, or the
+    notification's ``{"as_recorded": …}``) matches every internal date of the period it states
+    (「年月日不詳」: the internal date such a record gets). A plain ``"1980-02-30"`` is no date."""
+    day = _search_date(value)
+    if day is not None:
+        return day, None
+    text = value.get("as_recorded") if isinstance(value, Mapping) else value
+    if not isinstance(text, str) or _ISO_LIKE.match(text.strip()):
+        return None
+    try:
+        recorded = parse_recorded_date(text)
+    except ValueError:
+        return None
+    if recorded.first is None or recorded.last is None:
+        return recorded.sort_date, None
+    return recorded.first, recorded.last
+
+
+_ISO_LIKE = re.compile(r"\A[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\Z")
 
 
 def _search_date(value: Any) -> dt.date | None:

@@ -8,6 +8,9 @@ from typing import Any
 from kure_juki.domain.movement_record import MovementRecord
 from kure_juki.domain.resident import Resident
 
+AS_RECORDED = "_as_recorded"
+RECORDED_ITEMS = ("birth_date", "became_resident_on", "address_since")
+
 
 def _iso(value: Any) -> Any:
     return value.isoformat() if value is not None else None
@@ -36,6 +39,11 @@ def full_view(r: Resident) -> dict[str, Any]:
         "previous_address": r.previous_address.to_dict() if r.previous_address else None,
         "gaiji_count": r.name.gaiji_count,
     }
+    # 戸籍の記載どおりの年月日 (標準1.1.8): the text beside the internal date it sorts by.
+    for item in RECORDED_ITEMS:
+        written = r.written(item)
+        if written is not None:
+            view[item + AS_RECORDED] = written
     if r.japanese is not None:
         view["registered_domicile"] = r.japanese.registered_domicile
         view["domicile_head"] = r.japanese.domicile_head
@@ -99,6 +107,8 @@ def full_view(r: Resident) -> dict[str, Any]:
             "reason": d.reason,
             "destination": d.destination.to_dict() if d.destination else None,
         }
+        if d.deleted_on_as_recorded is not None:
+            view["deletion"]["deleted_on_as_recorded"] = d.deleted_on_as_recorded
     return view
 
 
@@ -110,6 +120,7 @@ def history_view(records: Iterable[MovementRecord]) -> list[dict[str, Any]]:
             "type": m.type,
             "reason": m.reason_ja,
             "occurred_on": _iso(m.occurred_on),
+            **_occurred_as_recorded(m),
             "notified_on": m.notified_on.isoformat(),
             "processed_on": m.processed_on.isoformat(),
             "late": m.late,
@@ -120,4 +131,15 @@ def history_view(records: Iterable[MovementRecord]) -> list[dict[str, Any]]:
 
 
 def project(view: dict[str, Any], items: frozenset[str]) -> dict[str, Any]:
-    return {k: v for k, v in view.items() if k in items}
+    """The items the policy lets through; a date's as-recorded text goes with its date."""
+    return {
+        k: v for k, v in view.items() if k in items or k.removesuffix(AS_RECORDED) in items
+    }
+
+
+def _occurred_as_recorded(m: MovementRecord) -> dict[str, Any]:
+    """A 出生・死亡 異動日 as the 戸籍 records it, from the notification the history keeps."""
+    occurred = m.notification.get("occurred_on")
+    if isinstance(occurred, dict) and isinstance(occurred.get("as_recorded"), str):
+        return {"occurred_on_as_recorded": occurred["as_recorded"]}
+    return {}

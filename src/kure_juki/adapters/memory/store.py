@@ -127,6 +127,10 @@ class _Residents:
             if c.include_deleted:  # 除票 are not indexed: a rare query, a full scan
                 ids |= {r.resident_id for r in self._s.residents.values()
                         if r.my_number == c.my_number}
+        elif c.birth_date is not None and c.birth_date_until is not None:
+            first, last = c.birth_date, c.birth_date_until
+            ids = {rid for day, rids in self._s.by_birth.items() if first <= day <= last
+                   for rid in rids}
         elif c.birth_date is not None:
             ids = set(self._s.by_birth.get(c.birth_date, ()))
         else:

@@ -33,10 +33,13 @@ from kure_juki.domain.household import Household
 from kure_juki.domain.movements.common import check_person_kind, new_resident, to_address
 from kure_juki.domain.notifications import AddressEntry, OtherPlaceEntry, PersonEntry
 from kure_juki.domain.parsing import parse_date
+from kure_juki.domain.recorded_date import parse_recorded_date
 from kure_juki.domain.resident import HEAD, Deletion, PlannedMoveOut, Resident
 from kure_juki.domain.serialization import resident_from_dict, resident_to_dict
 
-PERSON_KEYS = frozenset(f.name for f in attrs.fields(PersonEntry))
+# A date as the 戸籍 records it travels in register_items.as_recorded (checked there), not as
+# a person item of its own.
+PERSON_KEYS = frozenset(f.name for f in attrs.fields(PersonEntry)) - {"birth_date_as_recorded"}
 DATE_PERSON_KEYS = frozenset({"birth_date", "stay_expires_on"})
 REGISTER_KEYS = frozenset(
     {
@@ -209,6 +212,10 @@ def _with_items(r: Resident, items: Any, where: str, found: list[Problem]) -> Re
     if not isinstance(items, dict) or protected & set(items):
         found.append(problem("KJ-STORE-021", "register_items", f"{where}.register_items"))
         return r
+    before = len(found)
+    _check_as_recorded(items.get("as_recorded"), f"{where}.register_items.as_recorded", found)
+    if len(found) > before:
+        return r
     try:
         return resident_from_dict({**resident_to_dict(r), **items})
     except Exception:  # cattrs reports through exception groups of any kind
@@ -243,8 +250,17 @@ def _planned(value: Any, where: str, found: list[Problem]) -> PlannedMoveOut | N
 def _deletion(value: Any, where: str, found: list[Problem]) -> Deletion | None:
     if value is None:
         return None
-    if not isinstance(value, dict) or not set(value) <= {"deleted_on", "reason", "destination"}:
+    if not isinstance(value, dict) or not set(value) <= {
+        "deleted_on",
+        "reason",
+        "destination",
+        "deleted_on_as_recorded",
+    }:
         found.append(problem("KJ-STORE-021", "deletion", where))
+        return None
+    written = value.get("deleted_on_as_recorded")
+    if written is not None and not _is_recorded_text(written):
+        found.append(problem("KJ-FMT-701", "deleted_on", f"{where}.deleted_on_as_recorded"))
         return None
     deleted_on = _date(value.get("deleted_on"), f"{where}.deleted_on", found)
     reason = value.get("reason")
@@ -254,7 +270,27 @@ def _deletion(value: Any, where: str, found: list[Problem]) -> Deletion | None:
     destination = _place(value.get("destination"), f"{where}.destination", found)
     if deleted_on is None:
         return None
-    return Deletion(deleted_on, reason, destination)
+    return Deletion(deleted_on, reason, destination, written)
+
+
+def _is_recorded_text(value: Any) -> bool:
+    try:
+        parse_recorded_date(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _check_as_recorded(value: Any, where: str, found: list[Problem]) -> None:
+    """register_items.as_recorded: each date item's text must be one the register accepts."""
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        found.append(problem("KJ-FMT-003", "as_recorded", where))
+        return
+    for item, text in value.items():
+        if text is not None and not _is_recorded_text(text):
+            found.append(problem("KJ-FMT-701", str(item), f"{where}.{item}"))
 
 
 def parse_line(text: str, line: int, today: dt.date) -> _Record:

@@ -205,7 +205,9 @@ class Residents:  # 住民マスタ (+ the vault)
             if key:
                 condition = sa.or_(condition, prefix_range(kana, key))
             where.append(condition)
-        if c.birth_date is not None:
+        if c.birth_date is not None and c.birth_date_until is not None:
+            where.append(residents.c.birth_date.between(c.birth_date, c.birth_date_until))
+        elif c.birth_date is not None:
             where.append(residents.c.birth_date == c.birth_date)
         if c.sex:
             where.append(residents.c.sex == c.sex)

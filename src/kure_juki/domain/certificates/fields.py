@@ -21,6 +21,11 @@ def wareki(day: dt.date | None) -> str:
     return to_wareki(day) if day is not None else ""
 
 
+def recorded(r: Resident, item: str, day: dt.date | None) -> str:
+    """A date item as the 戸籍 records it when it was entered so (標準1.1.8), else in 和暦."""
+    return r.written(item) or wareki(day)
+
+
 def full_name(r: Resident) -> str:
     return r.name.full
 
@@ -55,7 +60,7 @@ def identity_fields(r: Resident, switches: frozenset[str]) -> list[Field]:
         # 通称 is part of a foreign resident's record and shown whenever there is one.
         out.append(Field("通称", r.foreign.alias, r.foreign.alias_kana))
     if it.BIRTH_DATE in switches:
-        out.append(Field("生年月日", wareki(r.birth_date)))
+        out.append(Field("生年月日", recorded(r, "birth_date", r.birth_date)))
     if it.SEX in switches:
         out.append(Field("性別", SEX_JA.get(r.sex, r.sex)))
     if it.RELATIONSHIP in switches:
@@ -69,10 +74,11 @@ def record_fields(r: Resident, switches: frozenset[str]) -> list[Field]:
     if it.BECAME_RESIDENT_ON in switches:
         out.append(
             Field("住民となった年月日",
-                  f"{wareki(r.became_resident_on)}{IDEOGRAPHIC_SPACE}{r.became_resident_reason}")
+                  f"{recorded(r, 'became_resident_on', r.became_resident_on)}"
+                  f"{IDEOGRAPHIC_SPACE}{r.became_resident_reason}")
         )
     if it.ADDRESS_SINCE in switches:
-        out.append(Field("住所を定めた年月日", wareki(r.address_since)))
+        out.append(Field("住所を定めた年月日", recorded(r, "address_since", r.address_since)))
         out.append(Field("届出年月日", wareki(r.address_notified_on)))
     if it.PREVIOUS_ADDRESS in switches and r.previous_address is not None:
         out.append(Field("前住所", r.previous_address.text))
@@ -88,7 +94,8 @@ def code_fields(r: Resident, switches: frozenset[str]) -> list[Field]:
     f = r.foreign
     if f is not None:
         if f.became_foreign_resident_on is not None:
-            out.append(Field("外国人住民となった年月日", wareki(f.became_foreign_resident_on)))
+            became = recorded(r, "became_foreign_resident_on", f.became_foreign_resident_on)
+            out.append(Field("外国人住民となった年月日", became))
         if it.NATIONALITY in switches:
             out.append(Field("国籍・地域", f.nationality))
         if it.CATEGORY in switches:
@@ -124,7 +131,9 @@ def deletion_fields(r: Resident) -> list[Field]:
     d = r.deletion
     if d is None:
         return []
-    out = [Field("消除年月日", f"{wareki(d.deleted_on)}{IDEOGRAPHIC_SPACE}{d.reason}")]
+    # A death keeps its date as the 戸籍 records it (標準1.1.8).
+    on = d.deleted_on_as_recorded or wareki(d.deleted_on)
+    out = [Field("消除年月日", f"{on}{IDEOGRAPHIC_SPACE}{d.reason}")]
     if d.destination is not None:
         place = " ".join(p for p in (d.destination.country, d.destination.text) if p)
         out.append(Field("転出先", place))

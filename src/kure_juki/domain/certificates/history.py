@@ -38,6 +38,8 @@ _CORRECTED: dict[str, tuple[str, str | None]] = {
     "family_name_kana": ("氏(ふりがな)", None),
     "given_name_kana": ("名(ふりがな)", None),
     "birth_date": ("生年月日", it.BIRTH_DATE),
+    "became_resident_on": ("住民となった年月日", it.BECAME_RESIDENT_ON),
+    "address_since": ("住所を定めた年月日", it.ADDRESS_SINCE),
     "sex": ("性別", it.SEX),
     "relationship": ("続柄", it.RELATIONSHIP),
     "address": ("住所", it.ADDRESS),
@@ -128,10 +130,19 @@ def history_entries(
             continue
         out.append(
             HistoryEntry(
-                occurred_on=wareki(m.occurred_on),
+                occurred_on=_occurred_on(m),
                 reason=m.reason_ja,
                 notified_on=wareki(m.notified_on),
                 details=details(m, resident_id, switches),
             )
         )
     return out
+
+
+def _occurred_on(m: MovementRecord) -> str:
+    """The 異動日, as the 戸籍 records it for a 出生 or 死亡 entered so (標準1.1.8)."""
+    occurred = m.notification.get("occurred_on")
+    if isinstance(occurred, Mapping) and isinstance(occurred.get("as_recorded"), str):
+        text: str = occurred["as_recorded"]
+        return text
+    return wareki(m.occurred_on)

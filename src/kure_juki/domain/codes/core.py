@@ -51,6 +51,19 @@ CODES: dict[str, tuple[str, str]] = {
     "KJ-FMT-023": ("格納先のURLが正しくありません", "Invalid store URL"),
     "KJ-FMT-024": ("このURLの格納先アダプタがありません", "No storage adapter for this URL scheme"),
     "KJ-FMT-025": ("検索条件が正しくありません", "Invalid search criteria"),
+    # 戸籍の記載どおりの年月日 (標準1.1.8)
+    "KJ-FMT-701": (
+        "戸籍の記載どおりの年月日として読めません(暦日・不詳日の形式)",
+        "Not a date as the family register records it (a day or a form of unknown date)",
+    ),
+    "KJ-FMT-702": (
+        "この項目は暦上日のみ入力できます(戸籍の記載どおりの年月日は不可)",
+        "This item takes calendar days only (no date as the family register records it)",
+    ),
+    "KJ-FMT-703": (
+        "並べ替え用の日付が記載どおりの年月日の期間外です",
+        "The sort date lies outside the period the recorded date states",
+    ),
     # 論理チェック (logic)
     "KJ-LOGIC-001": (
         "既に住民である者の転入はできません(住民票コード)",

@@ -20,7 +20,11 @@ from kure_juki.domain.resident import HEAD, Resident
 def _effective_person(n: Birth, members: list[Resident]) -> PersonEntry:
     """The child's entry with what the register supplies: birth date and, for a Japanese child
     whose notice omits them, 本籍・筆頭者 of the first Japanese member (the head first)."""
-    p = attrs.evolve(n.person, birth_date=n.person.birth_date or n.occurred_on)
+    p = n.person
+    if p.birth_date is None:
+        p = attrs.evolve(
+            p, birth_date=n.occurred_on, birth_date_as_recorded=n.occurred_on_as_recorded
+        )
     if not p.is_foreign and (p.registered_domicile is None or p.domicile_head is None):
         ordered = sorted(members, key=lambda m: (not m.is_head, m.resident_id))
         source = next((m.japanese for m in ordered if m.japanese is not None), None)
@@ -42,7 +46,10 @@ class BirthHandler:  # 出生
             found.append(problem("KJ-NOTFOUND-002", "household_id"))
         elif not members:
             found.append(problem("KJ-LOGIC-017", "household_id"))
-        if n.person.birth_date is not None and n.person.birth_date != n.occurred_on:
+        if n.person.birth_date is not None and (
+            n.person.birth_date != n.occurred_on
+            or n.person.birth_date_as_recorded != n.occurred_on_as_recorded
+        ):
             found.append(problem("KJ-LOGIC-035", "birth_date", "person.birth_date"))
         if n.person.relationship == HEAD:
             found.append(problem("KJ-LOGIC-008", "relationship", "person.relationship"))
@@ -80,6 +87,7 @@ class BirthHandler:  # 出生
             notified_on=n.notified_on,
             reason=n.reason_ja,
             previous=None,
+            occurred_as_recorded=n.occurred_on_as_recorded,
         )
         return Outcome(
             residents=(child,), resident_ids=(child.resident_id,), household_id=n.household_id

@@ -21,6 +21,7 @@ from kure_juki.domain.person_name import PersonName
 from kure_juki.domain.register_view import RegisterView
 from kure_juki.domain.resident import (
     HEAD,
+    DatesAsRecorded,
     ForeignResidentItems,
     JapaneseResidentItems,
     Resident,
@@ -175,8 +176,12 @@ def new_resident(
     notified_on: dt.date,
     reason: str,
     previous: OtherPlace | None,
+    occurred_as_recorded: str | None = None,
 ) -> Resident:
-    """A new resident record (住民票の記載) from a notification's person entry."""
+    """A new resident record (住民票の記載) from a notification's person entry.
+
+    ``occurred_as_recorded``: the 異動日 as the 戸籍 records it (a birth's), which is then also
+    the text of 住民となった年月日, 住所を定めた年月日 and 外国人住民となった年月日."""
     assert p.birth_date is not None and p.sex in ("male", "female")
     foreign = None
     japanese = None
@@ -219,6 +224,20 @@ def new_resident(
         previous_address=previous,
         japanese=japanese,
         foreign=foreign,
+        as_recorded=_dates_as_recorded(p.birth_date_as_recorded, occurred_as_recorded, foreign),
+    )
+
+
+def _dates_as_recorded(
+    birth: str | None, occurred: str | None, foreign: ForeignResidentItems | None
+) -> DatesAsRecorded | None:
+    if birth is None and occurred is None:
+        return None
+    return DatesAsRecorded(
+        birth_date=birth,
+        became_resident_on=occurred,
+        address_since=occurred,
+        became_foreign_resident_on=occurred if foreign is not None else None,
     )
 
 

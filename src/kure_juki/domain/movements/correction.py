@@ -27,8 +27,9 @@ from kure_juki.domain.movements.common import check_dates, to_address
 from kure_juki.domain.names import is_kana
 from kure_juki.domain.notifications import AddressEntry, Correction
 from kure_juki.domain.parsing import parse_date
+from kure_juki.domain.recorded_date import parse_recorded_date
 from kure_juki.domain.register_view import RegisterView
-from kure_juki.domain.resident import HEAD, Resident
+from kure_juki.domain.resident import HEAD, DatesAsRecorded, Resident
 
 _NAME_ITEMS = ("family_name", "given_name")
 _KANA_ITEMS = ("family_name_kana", "given_name_kana")
@@ -41,6 +42,8 @@ CORRECTABLE = frozenset(
         *_JAPANESE_ITEMS,
         *_FOREIGN_TEXT,
         "birth_date",
+        "became_resident_on",  # 標準1.1.8: these three may be written as the 戸籍 records them
+        "address_since",
         "sex",
         "relationship",
         "category_30_45",
@@ -55,15 +58,15 @@ def _check_value(item: str, value: Any, r: Resident, today: dt.date) -> list[Pro
     where = f"changes.{item}"
     if item not in CORRECTABLE:
         return [problem("KJ-FMT-020", item, where)]
-    if item in ("birth_date", "stay_expires_on"):
+    if item in RECORDED_ITEMS:
+        return _check_recorded(item, value, r, today, where)
+    if item == "stay_expires_on":
         try:
-            day = parse_date(value)
+            parse_date(value)
         except TypeError:
             return [problem("KJ-FMT-003", item, where)]
         except ValueError:
             return [problem("KJ-FMT-004", item, where)]
-        if item == "birth_date" and day > today:
-            return [problem("KJ-LOGIC-004", item, where)]
         if r.foreign is None and item == "stay_expires_on":
             return [problem("KJ-LOGIC-033", item, where)]
         return []
@@ -108,6 +111,56 @@ def _check_value(item: str, value: Any, r: Resident, today: dt.date) -> list[Pro
     return []
 
 
+RECORDED_ITEMS = ("birth_date", "became_resident_on", "address_since")
+
+
+def _recorded_value(value: Any) -> tuple[dt.date, str | None]:
+    """(internal date, text as the 戸籍 records it) of a calendar day or ``{"as_recorded": …}``;
+    ``ValueError`` / ``TypeError`` as :func:`parse_date` and
+    :func:`~kure_juki.domain.recorded_date.parse_recorded_date` raise them."""
+    if isinstance(value, dict) and "as_recorded" in value:
+        if set(value) - {"as_recorded", "sort_date"} or not isinstance(value["as_recorded"], str):
+            raise TypeError("an object {as_recorded, sort_date} is expected")
+        sort = value.get("sort_date")
+        recorded = parse_recorded_date(
+            value["as_recorded"], parse_date(sort) if sort is not None else None
+        )
+        return recorded.sort_date, recorded.text
+    return parse_date(value), None
+
+
+def _check_recorded(
+    item: str, value: Any, r: Resident, today: dt.date, where: str
+) -> list[Problem]:
+    try:
+        day, _ = _recorded_value(value)
+    except TypeError:
+        return [problem("KJ-FMT-003", item, where)]
+    except ValueError:
+        code = "KJ-FMT-701" if isinstance(value, dict) else "KJ-FMT-004"
+        return [problem(code, item, where)]
+    if day > today:
+        return [problem("KJ-LOGIC-004" if item == "birth_date" else "KJ-LOGIC-007", item, where)]
+    return []
+
+
+def _set_recorded(item: str) -> _Apply:
+    """A date item and its text as recorded; a calendar day clears the text."""
+
+    def apply(r: Resident, v: Any) -> Resident:
+        day, text = _recorded_value(v)
+        dates = attrs.evolve(r.as_recorded or DatesAsRecorded(), **{item: text})
+        changes: dict[str, Any] = {item: day, "as_recorded": None if dates.empty else dates}
+        if item == "became_resident_on" and r.foreign is not None:
+            # A foreign resident's 住民となった年月日 is 外国人住民となった年月日 (法30条の45).
+            foreign = attrs.evolve(r.foreign, became_foreign_resident_on=day)
+            dates = attrs.evolve(dates, became_foreign_resident_on=text)
+            changes.update(foreign=foreign, as_recorded=None if dates.empty else dates)
+        return attrs.evolve(r, **changes)
+
+    return apply
+
+
 _Apply = Callable[[Resident, Any], Resident]
 
 
@@ -143,7 +196,7 @@ APPLY: dict[str, _Apply] = {
     "category_30_45": _foreign("category_30_45", CATEGORIES_30_45.__getitem__),
     "residence_card_number": _foreign("residence_card_number"),
     "stay_expires_on": _foreign("stay_expires_on", parse_date),
-    "birth_date": lambda r, v: attrs.evolve(r, birth_date=parse_date(v)),
+    **{item: _set_recorded(item) for item in RECORDED_ITEMS},
     "sex": lambda r, v: attrs.evolve(r, sex=v),
     "relationship": lambda r, v: attrs.evolve(r, relationship=v),
     "address": _address,

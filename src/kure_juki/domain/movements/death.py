@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import attrs
+
 from kure_juki.domain.errors import Problem, problem
 from kure_juki.domain.movements.base import Allocation, Context, Needs, Outcome
 from kure_juki.domain.movements.common import check_dates, living_residents
 from kure_juki.domain.movements.deletion import delete_residents
 from kure_juki.domain.notifications import Death
 from kure_juki.domain.register_view import RegisterView
+from kure_juki.domain.resident import Resident
 
 
 class DeathHandler:  # 死亡
@@ -29,6 +32,8 @@ class DeathHandler:  # 死亡
         changed, households, warnings = delete_residents(
             residents, view, on=n.occurred_on, reason=n.reason_ja
         )
+        if n.occurred_on_as_recorded is not None:
+            changed = [_with_recorded_death(r, n) for r in changed]
         return Outcome(
             residents=tuple(changed),
             households=tuple(households),
@@ -36,3 +41,11 @@ class DeathHandler:  # 死亡
             resident_ids=(n.resident_id,),
             household_id=residents[0].household_id,
         )
+
+
+def _with_recorded_death(r: Resident, n: Death) -> Resident:
+    """The 除票 of the deceased keeps the 死亡日 as the 戸籍 records it (標準1.1.8)."""
+    if r.resident_id != n.resident_id or r.deletion is None:
+        return r
+    deletion = attrs.evolve(r.deletion, deleted_on_as_recorded=n.occurred_on_as_recorded)
+    return attrs.evolve(r, deletion=deletion)

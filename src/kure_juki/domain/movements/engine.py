@@ -44,6 +44,7 @@ from kure_juki.domain.notifications import (
     Cancellation,
     ChangeHead,
     Correction,
+    Death,
     FormerSurnameDeletion,
     FormerSurnameEntry,
     IndividualEntryNotice,
@@ -56,6 +57,7 @@ from kure_juki.domain.notifications import (
     StayExtension,
 )
 from kure_juki.domain.register_view import RegisterView
+from kure_juki.domain.resident import Resident
 
 HANDLERS: dict[str, Any] = {
     "move_in": MoveInHandler(),
@@ -119,6 +121,11 @@ def with_defaults(n: Notification, today: dt.date) -> Notification:
     if n.occurred_on is None:
         if isinstance(n, Birth) and n.person.birth_date is not None:
             changes["occurred_on"] = n.person.birth_date
+            changes["occurred_on_as_recorded"] = n.person.birth_date_as_recorded
+        elif isinstance(n, Death) and n.occurred_on_as_recorded is not None:
+            # 「年月日不詳」 with no sort date: the record is deleted as of the day the death was
+            # notified, the last day it can have happened (and never before the birth).
+            changes["occurred_on"] = changes.get("notified_on", n.notified_on)
         elif isinstance(n, DATED_BY_NOTICE):
             # A household change or correction takes effect on the day it is notified.
             changes["occurred_on"] = n.notified_on or today
@@ -149,4 +156,38 @@ def number_requests(n: Notification, codes: tuple[str, ...], view: RegisterView)
 
 def apply(n: Notification, view: RegisterView, ctx: Context, alloc: Allocation) -> Outcome:
     result: Outcome = HANDLERS[n.type].apply(n, view, ctx, alloc)
-    return result
+    if isinstance(n, Correction):  # a correction states both the date and its text
+        return result
+    residents = tuple(
+        _written_follow_dates(r, view.resident(r.resident_id)) for r in result.residents
+    )
+    return attrs.evolve(result, residents=residents)
+
+
+RECORDED_ITEMS = ("birth_date", "became_resident_on", "address_since", "became_foreign_resident_on")
+
+
+def _date_of(r: Resident, item: str) -> dt.date | None:
+    if item == "became_foreign_resident_on":
+        return r.foreign.became_foreign_resident_on if r.foreign is not None else None
+    day: dt.date = getattr(r, item)
+    return day
+
+
+def _written_follow_dates(new: Resident, old: Resident | None) -> Resident:
+    """A date kept as the 戸籍 records it (標準1.1.8) describes the date it was entered with: a
+    movement that changes the date (転居's 住所を定めた年月日 …) leaves the new date a calendar
+    day, not the old text."""
+    if old is None or new.as_recorded is None:
+        return new
+    stale = {
+        item: None
+        for item in RECORDED_ITEMS
+        if new.written(item) is not None
+        and new.written(item) == old.written(item)
+        and _date_of(new, item) != _date_of(old, item)
+    }
+    if not stale:
+        return new
+    dates = attrs.evolve(new.as_recorded, **stale)
+    return attrs.evolve(new, as_recorded=None if dates.empty else dates)

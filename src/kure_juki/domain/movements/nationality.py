@@ -19,9 +19,11 @@ from kure_juki.domain.notifications import NationalityLoss, Naturalization
 from kure_juki.domain.person_name import PersonName
 from kure_juki.domain.register_view import RegisterView
 from kure_juki.domain.resident import (
+    DatesAsRecorded,
     Deletion,
     ForeignResidentItems,
     JapaneseResidentItems,
+    Resident,
 )
 
 
@@ -79,6 +81,8 @@ class NationalityHandler:  # 帰化・国籍取得・国籍喪失
             version=1,
             former_surname=None,
             former_surname_history=(),
+            # The new record's 住民となった年月日 is this movement's day, not a text of the old.
+            as_recorded=_birth_text_only(old),
             **kind_items,
         )
         deleted = old.bump(deletion=Deletion(deleted_on=n.occurred_on, reason=n.reason_ja))
@@ -92,3 +96,12 @@ class NationalityHandler:  # 帰化・国籍取得・国籍喪失
             resident_ids=(old.resident_id, new_id),
             household_id=old.household_id,
         )
+
+
+def _birth_text_only(old: Resident) -> DatesAsRecorded | None:
+    """The old record's dates as the 戸籍 records them that the new record keeps: 生年月日 and
+    住所を定めた年月日 (the person neither was born again nor moved)."""
+    if old.as_recorded is None:
+        return None
+    kept = attrs.evolve(old.as_recorded, became_resident_on=None, became_foreign_resident_on=None)
+    return None if kept.empty else kept
