@@ -24,7 +24,7 @@ from kure_juki.domain.policy import Policy
 from kure_juki.logs import get_logger
 from kure_juki.ports.clock import JST, Clock, system_clock, today_in_japan
 from kure_juki.ports.cs_link import CsLink
-from kure_juki.ports.numbering import NumberingService
+from kure_juki.ports.numbering import NumberingService, bound
 from kure_juki.ports.storage import Store, UnitOfWork
 from kure_juki.service import audit_checkpoints as checkpoints
 from kure_juki.service.movement_support import (
@@ -45,6 +45,10 @@ if TYPE_CHECKING:
 log = get_logger()
 
 SYSTEM_OPERATOR = "SYSTEM"  # operator id of batches run by the register itself
+# Bounds on skipping numbers already held (a store opened before the numbering kept its state
+# there holds the ones the restarted counter hands out first).
+_MAX_REFILLS = 64
+_MAX_NUMBER_RETRIES = 100_000
 PUBLIC_KEYS = "signing_public_key"  # document kind: the municipality's published public keys
 
 
@@ -353,20 +357,13 @@ class Registry(CsRegistryOps):
             f"1{uow.sequences.next('resident'):09d}" for _ in range(need.resident_ids)
         )
         household_id = f"5{uow.sequences.next('household'):09d}" if need.household else None
+        numbering = bound(self.numbering, uow.sequences)
         codes: tuple[str, ...] = ()
         if need.resident_codes:
-            taken = uow.code_pool.take(need.resident_codes)
-            if len(taken) < need.resident_codes:
-                uow.code_pool.add(self.numbering.allot_resident_codes(self.code_pool_batch))
-                taken += uow.code_pool.take(need.resident_codes - len(taken))
-            if len(taken) < need.resident_codes:
-                _raise_problems([problem("KJ-LOGIC-025", "resident_code")])
-            if uow.code_pool.remaining() < self.code_pool_low:
-                warnings.append(problem("KJ-WARN-005", "resident_code"))
-                uow.code_pool.add(self.numbering.allot_resident_codes(self.code_pool_batch))
-            codes = tuple(taken)
+            codes = tuple(self._take_codes(uow, numbering, need.resident_codes, warnings))
+        given: set[str] = set()
         numbers = tuple(
-            self.numbering.request_my_number(code)
+            self._new_my_number(uow, numbering, code, given)
             for code in engine.number_requests(n, codes, UowView(uow))
         )
         return Allocation(
@@ -375,6 +372,48 @@ class Registry(CsRegistryOps):
             resident_codes=codes,
             my_numbers=numbers,
         )
+
+    def _take_codes(
+        self, uow: UnitOfWork, numbering: NumberingService, count: int, warnings: list[Problem]
+    ) -> list[str]:
+        """*count* 住民票コード from the pool, refilled from *numbering* when short. A code a
+        living resident already holds is dropped, not handed out: the pool may hold codes from
+        before the numbering kept its state in the store (住基法30条の2: never one code for two)."""
+        taken: list[str] = []
+        refills = 0
+        while len(taken) < count:
+            batch = uow.code_pool.take(count - len(taken))
+            if not batch:
+                if refills >= _MAX_REFILLS:
+                    _raise_problems([problem("KJ-LOGIC-025", "resident_code")])
+                refills += 1
+                uow.code_pool.add(numbering.allot_resident_codes(self.code_pool_batch))
+                continue
+            taken += [
+                c
+                for c in batch
+                if c not in taken and uow.residents.living_by_resident_code(c) is None
+            ]
+        if uow.code_pool.remaining() < self.code_pool_low:
+            warnings.append(problem("KJ-WARN-005", "resident_code"))
+            uow.code_pool.add(numbering.allot_resident_codes(self.code_pool_batch))
+        return taken
+
+    def _new_my_number(
+        self, uow: UnitOfWork, numbering: NumberingService, code: str, taken: set[str]
+    ) -> str:
+        """A 個人番号 no living resident holds. A service that answers the same again (the
+        national server keys its answer on the code) is not asked forever: the store refuses
+        the duplicate at commit (KJ-CONFLICT-802)."""
+        number = numbering.request_my_number(code)
+        seen = {number}
+        while number in taken or uow.residents.living_by_my_number(number) is not None:
+            number = numbering.request_my_number(code)
+            if number in seen or len(seen) > _MAX_NUMBER_RETRIES:
+                break
+            seen.add(number)
+        taken.add(number)
+        return number
 
     def _record(
         self,
