@@ -58,6 +58,10 @@ CODES: dict[str, tuple[str, str]] = {
         "データベースのファイルが他の利用者から読める権限です(0600にしてください)",
         "The database file is readable by other users (make it 0600)",
     ),
+    "KJ-STORE-803": (
+        "耐久性の指定が正しくありません(full または normal)",
+        "Unknown durability setting (full or normal)",
+    ),
     # 一括取込 (bulk import, one problem per bad line)
     "KJ-STORE-020": ("取込データの行がJSONとして読めません", "The import line is not valid JSON"),
     "KJ-STORE-021": (
