@@ -17,11 +17,13 @@ commits; the database stays consistent), PostgreSQL ``synchronous_commit=off`` (
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
 
+from kure_juki.adapters.private_files import create_private
 from kure_juki.domain.errors import RegistryError
 
 SQLITE_DRIVERS = ("sqlite", "sqlite+pysqlite")
@@ -99,6 +101,9 @@ def _sqlite_engine(url: sa.URL, busy_timeout_ms: int, durability: str, **options
         # One connection shared by the whole process: otherwise each would see its own empty
         # database.
         options.setdefault("poolclass", StaticPool)
+    path = sqlite_path(url)
+    if path is not None and Path(path).parent.is_dir():
+        create_private(path)  # before SQLite creates it with the umask's mode (0644)
     engine = sa.create_engine(url, connect_args=connect_args, **options)
     memory = is_sqlite_memory(url)
 
