@@ -206,6 +206,12 @@ class _Audit:
         yield from list(self._s.audit)
         yield from list(self._p)
 
+    def subject_index(self) -> Iterator[tuple[int, tuple[str, ...]]]:
+        # The memory store searches the entries themselves: its index is the chain.
+        for e in self.iter_all():
+            if e.subject_ids:
+                yield e.seq, tuple(e.subject_ids)
+
     def search(
         self, *, subject_id: str | None = None, operator_id: str | None = None
     ) -> list[AuditEntry]:
