@@ -336,10 +336,16 @@ class SqlAlchemyUnitOfWork:
         }
         new = [rows[rid] for rid in pending if rid not in stored]
         old_rows = [{**rows[rid], "b_id": rid} for rid in pending if rid in stored]
+        # The unique index on living codes is checked row by row: records leaving the living
+        # (a 帰化's old record, a 取消's undone one) are written before those taking a code.
+        leaving = [row for row in old_rows if not pending[row["b_id"]].is_living]
+        staying = [row for row in old_rows if pending[row["b_id"]].is_living]
+        if leaving:
+            conn.execute(self.q.update_resident, leaving)
         if new:
             conn.execute(self.q.insert_resident, new)
-        if old_rows:
-            conn.execute(self.q.update_resident, old_rows)
+        if staying:
+            conn.execute(self.q.update_resident, staying)
         if replaced and self.vault_shared:
             self.vault.drop_refs(replaced)
             return []
