@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 import kure_juki as kj
+from kure_juki.domain.identifiers import is_valid_my_number, is_valid_resident_code
 from kure_juki.service.stores import open_store
 from kure_juki.testing.clock import SettableClock
-from kure_juki.domain.identifiers import is_valid_my_number, is_valid_resident_code
 from kure_juki.testing.factories import move_in, person
 
 ADMIN = ("admin", "a-long-passphrase")
@@ -188,12 +188,16 @@ def test_an_upgrade_over_shared_codes_is_refused_naming_the_residents(tmp_path: 
     engine = make_engine(url)
     with engine.begin() as conn:  # the state an old library left behind
         conn.exec_driver_sql("DROP INDEX uq_residents_living_code")
-        conn.execute(sa.text("UPDATE alembic_version SET version_num = 'm0002' "
-                             "WHERE version_num = :head"), {"head": schema.head("main")})  # fmt: skip
         conn.execute(
-            sa.text("UPDATE residents SET resident_code = "
-                    "(SELECT resident_code FROM residents WHERE resident_id = :a) "
-                    "WHERE resident_id = :b"),  # fmt: skip
+            sa.text("UPDATE alembic_version SET version_num = 'm0002' WHERE version_num = :head"),
+            {"head": schema.head("main")},
+        )
+        conn.execute(
+            sa.text(
+                "UPDATE residents SET resident_code = "
+                "(SELECT resident_code FROM residents WHERE resident_id = :a) "
+                "WHERE resident_id = :b"
+            ),
             {"a": ids[0], "b": ids[2]},
         )
     with pytest.raises(kj.RegistryError) as refused:

@@ -16,7 +16,7 @@ from typing import IO
 
 from kure_juki.domain.errors import RegistryError
 
-__all__ = ["create_private", "ensure_private", "open_private", "private_dir", "SIDE_FILES"]
+__all__ = ["SIDE_FILES", "create_private", "ensure_private", "open_private", "private_dir"]
 
 SIDE_FILES = ("-wal", "-shm", "-journal")  # SQLite's files beside a database
 

@@ -378,7 +378,8 @@ class Audit:  # 操作ログ
             page = self._u.read(
                 self._u.q.audit_subjects_after, {"seq": seq, "position": position}
             ).all()
-            for row_seq, row_position, subject in page:
+            for row in page:
+                row_seq, row_position, subject = row[0], row[1], row[2]
                 if current is not None and current[0] != row_seq:
                     yield current[0], tuple(current[1])
                     current = None

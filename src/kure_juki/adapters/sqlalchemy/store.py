@@ -93,9 +93,7 @@ class SqlAlchemyStore:
             **(engine_options or {}),
         )
         self.vault_engine = (
-            make_engine(
-                self.vault_url, busy_timeout_ms=busy_timeout_ms, durability=self.durability
-            )
+            make_engine(self.vault_url, busy_timeout_ms=busy_timeout_ms, durability=self.durability)
             if self.vault_url is not None
             else None
         )

@@ -284,7 +284,8 @@ class SqlAlchemyUnitOfWork:
                 if attr == "resident_code"
                 else self.residents.stored_by_my_number(value)
             )
-            ids = holders[(attr, value)] | {s.resident_id for s in stored if s.resident_id not in pending}
+            others = {s.resident_id for s in stored if s.resident_id not in pending}
+            ids = holders[(attr, value)] | others
             if len(ids) > 1:
                 code = "KJ-CONFLICT-801" if attr == "resident_code" else "KJ-CONFLICT-802"
                 found.append(problem(code, attr))

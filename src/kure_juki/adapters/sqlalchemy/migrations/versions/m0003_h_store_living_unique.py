@@ -39,9 +39,7 @@ _SHARED = sa.text(
 def upgrade() -> None:
     shared = op.get_bind().execute(_SHARED).scalars().all()
     if shared:
-        raise RegistryError(
-            [problem("KJ-STORE-801", "resident_code", str(rid)) for rid in shared]
-        )
+        raise RegistryError([problem("KJ-STORE-801", "resident_code", str(rid)) for rid in shared])
     op.create_index(
         INDEX,
         "residents",
