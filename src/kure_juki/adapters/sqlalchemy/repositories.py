@@ -379,14 +379,15 @@ class Audit:  # 操作ログ
                 self._u.q.audit_subjects_after, {"seq": seq, "position": position}
             ).all()
             for row in page:
-                row_seq, row_position, subject = row[0], row[1], row[2]
+                values: tuple[Any, ...] = tuple(row)
+                row_seq, row_position, subject = int(values[0]), int(values[1]), str(values[2])
                 if current is not None and current[0] != row_seq:
                     yield current[0], tuple(current[1])
                     current = None
                 if current is None:
-                    current = (int(row_seq), [])
+                    current = (row_seq, [])
                 current[1].append(subject)
-                seq, position = int(row_seq), int(row_position)
+                seq, position = row_seq, row_position
             if len(page) < PAGE:
                 break
         if current is not None:
