@@ -2,6 +2,7 @@
 the public API on memory, a SQLite file and PostgreSQL, and search latency at N residents.
 
     .venv/bin/python benchmarks/bench_storage.py [--residents N] [--move-ins M] [--no-postgres]
+                                                 [--durability full|normal]
 
 Default N is 1,000,000. Synthetic data only (kure_juki.testing.synthetic). Every figure comes
 from this one run; the import and the baseline each run in a child process so that their peak
@@ -16,8 +17,11 @@ memory (VmHWM) is their own.
   lines parsed and checked by worker processes (one per core); peak memory is that of the
   importing process and of the whole tree (importer + workers, sampled every 20 ms).
 * move-ins: two-person households submitted one by one through ``Session.submit`` (full checks,
-  history, audit); PostgreSQL runs in a throwaway cluster with ``synchronous_commit=off``, the
-  same durability class as SQLite's WAL with ``synchronous=NORMAL``.
+  history, audit); PostgreSQL runs in a throwaway cluster.
+* durability: every store of the run (baseline, import, move-ins, search) runs with the one
+  ``--durability`` given, ``full`` by default, the register's default (SQLite
+  ``synchronous=FULL``, PostgreSQL ``synchronous_commit=on``); the run prints it, read back
+  from the databases, and the summary carries it.
 * search: p50/p99 of ``uow.residents.search`` (the store) and of ``Session.search`` (the public
   API, which also appends an audit entry) at N residents: fuzzy kana (readings typed in
   katakana with voiced marks dropped, family + given) and name + birth date.
@@ -45,6 +49,7 @@ import sqlalchemy as sa
 
 import kure_juki as kj
 from kure_juki.adapters.sqlalchemy import bulk, bulk_lines
+from kure_juki.adapters.sqlalchemy.engine import durability as durability_of_engine
 from kure_juki.adapters.sqlalchemy.store import SqlAlchemyStore
 from kure_juki.adapters.sqlalchemy.tables import residents
 from kure_juki.domain.names import seion_kana, to_katakana
@@ -142,8 +147,8 @@ class TreePeak:
         self._thread.join()
 
 
-def run_import(path: str, db: str) -> dict[str, Any]:
-    store = SqlAlchemyStore(f"sqlite:///{db}")
+def run_import(path: str, db: str, durability: str) -> dict[str, Any]:
+    store = SqlAlchemyStore(f"sqlite:///{db}", durability=durability)
     try:
         with TreePeak() as tree:
             report = bulk.import_jsonl(store, path, today=TODAY, progress=True)
@@ -157,7 +162,7 @@ def run_import(path: str, db: str) -> dict[str, Any]:
     }
 
 
-def run_baseline(path: str, db: str, plain: bool) -> dict[str, Any]:
+def run_baseline(path: str, db: str, plain: bool, durability: str) -> dict[str, Any]:
     """executemany of the import's resident rows, built first and not timed."""
     engine = sa.create_engine(f"sqlite:///{db}")
     if plain:
@@ -169,7 +174,8 @@ def run_baseline(path: str, db: str, plain: bool) -> dict[str, Any]:
         table.metadata.create_all(engine)
         target = table
     else:
-        SqlAlchemyStore(f"sqlite:///{db}").close()  # the schema at head, indexes included
+        # the schema at head, indexes included
+        SqlAlchemyStore(f"sqlite:///{db}", durability=durability).close()
         target = residents
     columns = bulk_lines.encoder_for(None).resident_columns
 
@@ -181,7 +187,7 @@ def run_baseline(path: str, db: str, plain: bool) -> dict[str, Any]:
     pending: list[dict[str, Any]] = []
     with engine.connect() as conn, open(path, "rb") as fh:
         conn.exec_driver_sql("PRAGMA journal_mode=WAL")
-        conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+        conn.exec_driver_sql(f"PRAGMA synchronous={durability.upper()}")
 
         def flush() -> None:
             nonlocal timed, rows_total
@@ -217,6 +223,9 @@ def run_baseline(path: str, db: str, plain: bool) -> dict[str, Any]:
 def move_ins_per_second(url: str, count: int, **options: Any) -> float:
     clock = SettableClock("2026-11-26T10:00:00+09:00")
     reg = kj.open_registry(url, municipality_code="342025", clock=clock, **options)
+    engine = getattr(reg.store, "engine", None)
+    if engine is not None:  # what the database really runs with, not what was asked
+        print(f"  {url.split(':', 1)[0]}: durability {durability_of_engine(engine)}", flush=True)
     reg.bootstrap_admin("admin", PASSWORD)
     session = reg.login("admin", PASSWORD, terminal_id="BENCH", purpose="resident_records")
     notices = [
@@ -258,8 +267,8 @@ def name_birth(p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def search_latency(db: str, sample: list[dict[str, Any]]) -> dict[str, Any]:
-    url = f"sqlite:///{db}"
+def search_latency(db: str, sample: list[dict[str, Any]], durability: str) -> dict[str, Any]:
+    url = f"sqlite:///{db}?durability={durability}"
     store = SqlAlchemyStore(url)
     out: dict[str, Any] = {}
     for label, build in (("fuzzy_kana", fuzzy), ("name_birth_date", name_birth)):
@@ -308,10 +317,17 @@ def main() -> None:
     parser.add_argument("--searches", type=int, default=1000)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--durability", choices=("full", "normal"), default="full")
     args = parser.parse_args()
     work = Path(args.workdir or tempfile.mkdtemp(prefix="kj-bench-"))
     work.mkdir(parents=True, exist_ok=True)
-    results: dict[str, Any] = {"residents": args.residents}
+    results: dict[str, Any] = {"residents": args.residents, "durability": args.durability}
+    print(
+        f"durability: {args.durability} (SQLite synchronous="
+        f"{'FULL' if args.durability == 'full' else 'NORMAL'}, PostgreSQL synchronous_commit="
+        f"{'on' if args.durability == 'full' else 'off'})",
+        flush=True,
+    )
 
     print(f"generating {args.residents:,} synthetic residents ...", flush=True)
     data = work / "register.jsonl"
@@ -319,13 +335,13 @@ def main() -> None:
     print(f"  {data.stat().st_size / 1e6:,.0f} MB of JSON Lines")
 
     print("baseline: Core executemany of the same rows (same schema, indexes) ...", flush=True)
-    base = in_child(run_baseline, str(data), str(work / "baseline.db"), False)
+    base = in_child(run_baseline, str(data), str(work / "baseline.db"), False, args.durability)
     print(f"  {base['seconds']:.1f} s for {base['rows']:,} rows, peak {base['peak_rss_mb']:.0f} MB")
-    plain = in_child(run_baseline, str(data), str(work / "plain.db"), True)
+    plain = in_child(run_baseline, str(data), str(work / "plain.db"), True, args.durability)
     print(f"baseline, plain table without indexes: {plain['seconds']:.1f} s")
 
     print("import (kure-juki import) ...", flush=True)
-    imported = in_child(run_import, str(data), str(work / "imported.db"))
+    imported = in_child(run_import, str(data), str(work / "imported.db"), args.durability)
     ratio = imported["seconds"] / base["seconds"]
     rate = imported["residents"] / imported["seconds"]
     print(
@@ -348,7 +364,7 @@ def main() -> None:
     )
 
     print(f"search at {args.residents:,} residents ({len(sample)} queries each) ...", flush=True)
-    searches = in_child(search_latency, str(work / "imported.db"), sample)
+    searches = in_child(search_latency, str(work / "imported.db"), sample, args.durability)
     for key, value in searches.items():
         if isinstance(value, dict):
             extra = f" (found {value['found']:.0%})" if "found" in value else ""
@@ -357,7 +373,9 @@ def main() -> None:
 
     print(f"move-ins through the public API ({args.move_ins} two-person households each) ...")
     rates = {"memory": move_ins_per_second("memory://", args.move_ins)}
-    rates["sqlite"] = move_ins_per_second(f"sqlite:///{work / 'moveins.db'}", args.move_ins)
+    rates["sqlite"] = move_ins_per_second(
+        f"sqlite:///{work / 'moveins.db'}", args.move_ins, durability=args.durability
+    )
     if not args.no_postgres:
         from kure_juki.adapters.keys.memory import MemoryKeyStore
         from kure_juki.testing.postgres import PostgresCluster, find_bindir
@@ -365,9 +383,12 @@ def main() -> None:
         if find_bindir() is None:
             print("  PostgreSQL binaries missing: skipped (apt-get install -y postgresql)")
         else:
-            with PostgresCluster(durable=True, settings={"synchronous_commit": "off"}) as cluster:
+            with PostgresCluster(durable=True) as cluster:
                 rates["postgresql"] = move_ins_per_second(
-                    cluster.create_database("bench"), args.move_ins, key_store=MemoryKeyStore()
+                    cluster.create_database("bench"),
+                    args.move_ins,
+                    key_store=MemoryKeyStore(),
+                    durability=args.durability,
                 )
     for name, rate in rates.items():
         target = {"memory": " (target >= 1,000/s)", "sqlite": " (target >= 200/s)"}.get(name, "")

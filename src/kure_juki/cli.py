@@ -206,6 +206,7 @@ def _export_args(p: argparse.ArgumentParser) -> None:
     "export", help="export households as JSON Lines, without My Numbers", configure=_export_args
 )
 def export_command(args: argparse.Namespace) -> Outcome:
+    from kure_juki.adapters.private_files import open_private
     from kure_juki.adapters.sqlalchemy.bulk_export import export_jsonl
 
     store = _open(args)
@@ -213,7 +214,7 @@ def export_command(args: argparse.Namespace) -> Outcome:
         partial = args.file.with_name(args.file.name + ".partial")
         try:
             approve = export_approval or _session_free_approval(store, args.operator)
-            with open(partial, "wb") as out:
+            with open_private(partial) as out:  # personal data: the owner's alone
                 written = export_jsonl(store, out, approval=args.approval, approve=approve)
             partial.replace(args.file)
         finally:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kure_juki.adapters.private_files import open_private
 from kure_juki.cli import Outcome, command
 from kure_juki.domain.card import CardIdentity
 from kure_juki.domain.identifiers import complete_my_number, complete_resident_code
@@ -161,7 +162,8 @@ def _flow(d: Demo, cs: Any, out: Path | None) -> dict[str, Any]:
     checks["certificate_verifies"] = d.reg.verify_certificate(cert.content)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        (out / f"juminhyo-{cert.serial}.txt").write_bytes(cert.content)
+        with open_private(out / f"juminhyo-{cert.serial}.txt") as fh:  # a certificate: personal
+            fh.write(cert.content)
     d.record("certificate", "住民票の写し", serial=cert.serial, pages=cert.pages,
              verified=checks["certificate_verifies"])
 

@@ -7,7 +7,8 @@ kills the sender before or after sending, following a random schedule. A message
 holds its stream back until its retry is due; then another worker goes on. Restarted workers
 take over after the dead one's lease. At the end every message is sent, the prefecture has
 applied each update exactly once in order, its copy equals the register's identity file, and
-the exchange holds each notice once.
+the exchange holds each notice once. Each restarted process also registers a person whose
+numbers the register allots: no two living residents ever share a 住民票コード or 個人番号.
 
 The schedules run on the memory store (10,000), on SQLite (10,000) and on PostgreSQL (10,000):
 30,000 in all, each a tiny example (override the totals with KJ_FAULT_EXAMPLES_MEMORY / _SQLITE
@@ -44,12 +45,14 @@ from kure_juki.adapters.cs.simulated_peers import PREFECTURE_ID, SimulatedNetwor
 from kure_juki.adapters.memory.store import MemoryStore
 from kure_juki.domain.cs_messages import IdentityUpdate, Message, MoveInNotice, UpdateAck
 from kure_juki.domain.identity_file import reconcile
+from kure_juki.domain.parsing import parse_notification
 from kure_juki.ports.storage import Store
 from kure_juki.service.cs_delivery import MAX_RETRY_DELAY, deliver
 from kure_juki.service.cs_sync import outbox_of
 from kure_juki.service.signing_keys import SigningKeys
 from kure_juki.testing.clock import SettableClock
 from kure_juki.testing.cs import identity_record, updated
+from kure_juki.testing.factories import move_in, person
 from kure_juki.testing.postgres import PostgresCluster
 
 KURE = "342025"
@@ -179,6 +182,7 @@ class Rig:
                 # The process died: a new one starts, after the dead worker's lease ran out.
                 self.reg = self.reopen()
                 self.clock.advance(seconds=LEASE.total_seconds() + 1)
+                self.register_someone()
                 continue
             if report.pending == 0:
                 break
@@ -187,7 +191,22 @@ class Rig:
             self.clock.advance(seconds=MAX_RETRY_DELAY.total_seconds())
         faulty.flush()
 
+    def register_someone(self) -> None:
+        """A move-in without codes through the restarted process: its numbering starts afresh
+        and must not hand out what an earlier process did."""
+        today = self.clock.today.isoformat()
+        n = parse_notification(
+            move_in([person(codes=False)], occurred_on=today, notified_on=today)
+        )
+        self.reg.run_movement(
+            n, operator_id="SYSTEM", terminal_id="RESTART", purpose="resident_records"
+        )
+
     def check(self) -> None:
+        with self.reg.store.unit_of_work() as uow:
+            living = [r for r in uow.residents.iter_all() if r.is_living]
+        assert len({r.resident_code for r in living}) == len(living)
+        assert len({r.my_number for r in living}) == len(living)
         with self.reg.store.unit_of_work() as uow:
             box = outbox_of(uow)
             states = [e.state for e in box.entries()]

@@ -170,3 +170,42 @@ def test_code_pool_takes_are_disjoint_across_processes(fresh_postgres_url: str) 
     with store.unit_of_work() as uow:
         assert uow.code_pool.remaining() == 0
     store.close()
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "DELETE FROM audit_subjects WHERE subject_id = :rid",
+        "DELETE FROM audit_subjects WHERE seq = (SELECT MAX(seq) FROM audit_subjects)",
+        "INSERT INTO audit_subjects (seq, position, subject_id) "
+        "SELECT MIN(seq), 99, :rid FROM audit_log",
+        "UPDATE audit_subjects SET subject_id = '1999999999' WHERE subject_id = :rid",
+    ],
+)
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_an_edit_of_the_subject_index_is_reported(
+    tmp_path: Path, request: pytest.FixtureRequest, kind: str, edit: str
+) -> None:
+    """audit_trail(resident_id=…) answers from the subject index, outside the hash chain: a
+    row removed, added or changed there fails the verification, naming the entry."""
+    import sqlalchemy as sa
+
+    url = (
+        f"sqlite:///{tmp_path / 'register.db'}"
+        if kind == "sqlite"
+        else str(request.getfixturevalue("fresh_postgres_url"))
+    )
+    reg = _registry(url)
+    _some_activity(reg)
+    engine = reg.store.engine  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        rid = conn.execute(
+            sa.text("SELECT subject_id FROM audit_subjects ORDER BY seq, position LIMIT 1")
+        ).scalar_one()
+    assert reg.verify_audit_log().ok
+    with engine.begin() as conn:
+        conn.execute(sa.text(edit), {"rid": rid})
+    report = reg.verify_audit_log()
+    assert not report.ok
+    assert any("subject index" in p for p in report.problems)
+    reg.close()

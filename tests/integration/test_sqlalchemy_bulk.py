@@ -325,6 +325,7 @@ def test_the_cli_import_and_export(tmp_path: Path, capsys: pytest.CaptureFixture
         cli.export_approval = None
     assert json.loads(capsys.readouterr().out)["records"] == 30
     assert len((tmp_path / "out.jsonl").read_text().splitlines()) == len(households)
+    assert (tmp_path / "out.jsonl").stat().st_mode & 0o777 == 0o600  # personal data
 
 
 def test_imported_residents_serve_the_public_api(tmp_path: Path) -> None:

@@ -145,3 +145,31 @@ def test_a_failure_before_any_statement_changes_nothing(registry: kj.Registry) -
     assert registry.verify_audit_log().ok
     members = session.household(first.household_id)["members"]
     assert [m["relationship"] for m in members] == ["世帯主", "子"]
+
+
+def test_failures_and_a_restart_never_repeat_a_number(registry: kj.Registry) -> None:
+    """Move-ins whose numbers the register allots, failed at statements along the way (the
+    counters are drawn inside the unit: a failure rolls them back with it), then a restarted
+    process (a new register on the same store, its numbering starting afresh): no two living
+    residents share a 住民票コード or 個人番号."""
+    session = registry.login("admin", PASSWORD, terminal_id="T-1", purpose="resident_records")
+    unnumbered = [person(codes=False), person(codes=False, relationship="妻", sex="female")]
+    with FailAt(_engines(registry)) as hook:
+        for n in (3, 9, 15, 21, 27):
+            hook.arm(n)
+            try:
+                session.submit(move_in(unnumbered))
+            except Injected:
+                assert hook.fired
+        hook.arm(0)
+    restarted = kj.Registry(
+        registry.store, municipality_code="342025", clock=SettableClock("2026-11-27T10:00:00+09:00")
+    )
+    again = restarted.login("admin", PASSWORD, terminal_id="T-2", purpose="resident_records")
+    for _ in range(3):
+        again.submit(move_in([person(codes=False), person(codes=False, relationship="子")]))
+    with registry.store.unit_of_work() as uow:
+        living = [r for r in uow.residents.iter_all() if r.is_living]
+    assert len(living) >= 6
+    assert len({r.resident_code for r in living}) == len(living)
+    assert len({r.my_number for r in living}) == len(living)

@@ -1,7 +1,7 @@
 """Schema revisions and engine settings: a fresh database is created at head on first open; a
 database at an older revision is refused with KJ-STORE-001 until ``kure-juki db upgrade URL``;
 the migrated schema is exactly the tables the code defines; SQLite runs with WAL, foreign keys,
-a busy timeout and synchronous=NORMAL."""
+a busy timeout and synchronous=FULL unless the store is opened with durability="normal"."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from alembic.runtime.migration import MigrationContext
 
 from kure_juki import cli
 from kure_juki.adapters.sqlalchemy import schema
-from kure_juki.adapters.sqlalchemy.engine import make_engine, sqlite_pragmas
+from kure_juki.adapters.sqlalchemy.engine import durability, make_engine, sqlite_pragmas
 from kure_juki.adapters.sqlalchemy.store import SqlAlchemyStore
 from kure_juki.adapters.sqlalchemy.tables import metadata
 from kure_juki.domain.errors import RegistryError
@@ -59,7 +59,7 @@ def test_an_older_revision_is_refused_until_db_upgrade(
     assert refused.value.code == "KJ-STORE-001"
     assert "kure-juki db upgrade URL" in refused.value.message_en
     assert cli.main(["--json", "db", "upgrade", url]) == 0
-    assert '"main": "m0002"' in capsys.readouterr().out
+    assert f'"main": "{schema.head("main")}"' in capsys.readouterr().out
     store = SqlAlchemyStore(url)
     with store.unit_of_work() as uow:
         assert uow.residents.count() == 0
@@ -71,7 +71,8 @@ def test_a_database_newer_than_the_library_is_refused(url: str) -> None:
     engine = make_engine(url)
     with engine.connect() as conn:
         conn.execute(
-            sa.text("UPDATE alembic_version SET version_num = 'm9999' WHERE version_num = 'm0002'")
+            sa.text("UPDATE alembic_version SET version_num = 'm9999' WHERE version_num = :head"),
+            {"head": schema.head("main")},
         )
         conn.commit()
     engine.dispose()
@@ -103,8 +104,35 @@ def test_sqlite_pragmas(tmp_path: Path) -> None:
         "journal_mode": "wal",
         "foreign_keys": 1,
         "busy_timeout": 12_345,
-        "synchronous": 1,  # NORMAL
+        "synchronous": 2,  # FULL: an acknowledged commit survives a power cut
     }
+    assert durability(store.engine) == "full"
+    store.close()
+
+
+def test_normal_durability_is_an_explicit_option(tmp_path: Path) -> None:
+    by_option = SqlAlchemyStore(f"sqlite:///{tmp_path / 'a.db'}", durability="normal")
+    by_url = SqlAlchemyStore(f"sqlite:///{tmp_path / 'b.db'}?durability=normal")
+    for store in (by_option, by_url):
+        assert sqlite_pragmas(store.engine)["synchronous"] == 1  # NORMAL
+        assert durability(store.engine) == "normal"
+        store.close()
+    assert (tmp_path / "b.db").exists() and (tmp_path / "b.db.keys").exists()
+    with pytest.raises(RegistryError) as refused:
+        SqlAlchemyStore(f"sqlite:///{tmp_path / 'c.db'}", durability="fast")
+    assert refused.value.code == "KJ-STORE-803"
+
+
+@pytest.mark.postgres
+def test_postgres_commits_synchronously_unless_told_otherwise(fresh_postgres_url: str) -> None:
+    from kure_juki.adapters.keys.memory import MemoryKeyStore
+
+    keys = MemoryKeyStore()
+    store = SqlAlchemyStore(fresh_postgres_url, key_store=keys)
+    assert durability(store.engine) == "full"
+    store.close()
+    store = SqlAlchemyStore(fresh_postgres_url, key_store=keys, durability="normal")
+    assert durability(store.engine) == "normal"
     store.close()
 
 

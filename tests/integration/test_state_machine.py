@@ -4,7 +4,10 @@ After every step: each living resident is in exactly one active household; each 
 with members has exactly one head (or none while an announced 世帯主変更 is awaited); the living
 members of a household share one address (住基法6条); no two
 living residents share a 住民票コード or 個人番号; a rejected notification left the register
-byte-for-byte as it was; and the history replayed from empty rebuilds the same register.
+byte-for-byte as it was; and the history replayed from empty rebuilds the same register. A
+person blocked from movements (異動抑止) is left unchanged by a 取消, a death in the household
+and the daily batch. The same on a SQLite file across restarts and a second writer:
+``test_state_machine_restarts.py``.
 """
 
 from __future__ import annotations
@@ -487,6 +490,27 @@ class RegisterMachine(RuleBasedStateMachine):
     )
     def garbage(self, junk: dict[str, Any]) -> None:
         assert self.submit(junk) is None
+
+    @precondition(lambda self: self.living())
+    @rule(data=st.data())
+    def a_blocked_person_is_never_changed(self, data: st.DataObject) -> None:
+        """異動抑止 (標準3.1) holds on every path: a 取消, a death in the household (which may
+        make them head ex officio) and the daily batch leave a person blocked at error level
+        exactly as they were."""
+        rid = self.pick(data, sorted(r.resident_id for r in self.living()), "blocked")
+        block = self.s.set_block(process="movement", resident_id=rid, reason="職権調査中")
+        before = self.store.state.residents[rid]
+        movements = self.store.state.movements
+        if movements:
+            target = self.pick(data, [m.movement_id for m in movements], "cancelled")
+            self.submit({"type": "cancellation", "movement_id": target, "reason": "誤入力"})
+        others = [m for m in self.members(before.household_id) if m != rid]
+        if others:
+            dead = self.pick(data, others, "dies")
+            self.submit({"type": "death", "occurred_on": self.today(), "resident_id": dead})
+        self.reg.process_due_move_outs()
+        assert self.store.state.residents[rid] == before
+        self.s.lift_block(block)
 
     @rule(days=st.integers(1, 10))
     def next_day(self, days: int) -> None:

@@ -22,6 +22,8 @@ PROCESSES = {"movement": "異動", "issuance": "発行", "inquiry": "照会"}
 LEVELS = ("error", "alert")
 SCOPES = ("person", "household")
 State = Literal["pending", "in_force", "released", "lifted"]
+# What a block lets through with a warning: alert level, overdue review, temporary release.
+ALERT_CODES = frozenset({"KJ-WARN-401", "KJ-WARN-402", "KJ-WARN-404"})
 
 
 @attrs.frozen

@@ -14,3 +14,28 @@ class NumberingService(Protocol):
     def allot_resident_codes(self, count: int) -> list[str]:
         """Unused 住民票コード for this municipality's pool (住民票コードの割当て)."""
         ...
+
+
+class Counters(Protocol):
+    """Counters kept in the register's store (the unit of work's ``sequences``)."""
+
+    def next(self, name: str) -> int: ...
+
+
+class StoredNumbering(Protocol):
+    """A numbering service whose memory of what it handed out lives in the register's store.
+
+    A service that keeps its counters in its own process repeats itself after a restart and in
+    a second process; one that implements ``within`` is asked, inside each unit of work, for a
+    copy drawing from the store's counters, which commit and roll back with the movement."""
+
+    def within(self, counters: Counters) -> NumberingService: ...
+
+
+def bound(numbering: NumberingService, counters: Counters) -> NumberingService:
+    """*numbering* drawing its state from *counters* when it can, else *numbering* itself."""
+    within = getattr(numbering, "within", None)
+    if callable(within):
+        found: NumberingService = within(counters)
+        return found
+    return numbering

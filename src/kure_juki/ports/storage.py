@@ -77,6 +77,12 @@ class AuditLog(Protocol):  # 操作ログ (append-only, hash-chained)
         self, *, subject_id: str | None = None, operator_id: str | None = None
     ) -> list[AuditEntry]: ...
 
+    def subject_index(self) -> Iterator[tuple[int, tuple[str, ...]]]:
+        """(seq, subject ids in order) of every entry with subjects, by seq, as the index
+        ``search(subject_id=…)`` answers from holds them (an adapter that searches the entries
+        themselves yields theirs). Verification compares it with the chained entries."""
+        ...
+
 
 class OperatorRepository(Protocol):  # 操作者
     def get(self, operator_id: str) -> Operator | None: ...

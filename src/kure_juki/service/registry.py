@@ -24,7 +24,7 @@ from kure_juki.domain.policy import Policy
 from kure_juki.logs import get_logger
 from kure_juki.ports.clock import JST, Clock, system_clock, today_in_japan
 from kure_juki.ports.cs_link import CsLink
-from kure_juki.ports.numbering import NumberingService
+from kure_juki.ports.numbering import NumberingService, bound
 from kure_juki.ports.storage import Store, UnitOfWork
 from kure_juki.service import audit_checkpoints as checkpoints
 from kure_juki.service.movement_support import (
@@ -33,7 +33,7 @@ from kure_juki.service.movement_support import (
     resolve_cancellation,
 )
 from kure_juki.service.passwords import check_password, hash_password
-from kure_juki.service.receipt import Receipt
+from kure_juki.service.receipt import BatchReceipts, HeldBack, Receipt
 from kure_juki.service.registry_cs import CsRegistryOps
 from kure_juki.service.signing_keys import SigningKeys, default_key_path
 from kure_juki.service.stores import open_store
@@ -45,6 +45,10 @@ if TYPE_CHECKING:
 log = get_logger()
 
 SYSTEM_OPERATOR = "SYSTEM"  # operator id of batches run by the register itself
+# Bounds on skipping numbers already held (a store opened before the numbering kept its state
+# there holds the ones the restarted counter hands out first).
+_MAX_REFILLS = 64
+_MAX_NUMBER_RETRIES = 100_000
 PUBLIC_KEYS = "signing_public_key"  # document kind: the municipality's published public keys
 
 
@@ -291,6 +295,7 @@ class Registry(CsRegistryOps):
             warnings = [p for p in found if p.severity == "warning"]
             alloc = self._allocate(uow, n, engine.needs(n, view), warnings)
             outcome = engine.apply(n, view, ctx, alloc)
+            warnings += self._movement_blocks(uow, n, outcome)
             before = images(uow, outcome)
             store_outcome(uow, outcome)
             from kure_juki.service.cs_sync import enqueue_for_movement  # CS outbox, same unit
@@ -346,6 +351,33 @@ class Registry(CsRegistryOps):
             warnings=tuple(warnings),
         )
 
+    def _movement_blocks(self, uow: UnitOfWork, n: Notification, outcome: Outcome) -> list[Problem]:
+        """異動抑止 (標準3.1) on every person and household the movement WRITES, not only those
+        its notification names: a 取消 names a movement, the daily batch and a 転入通知 from the
+        CS name no one at a counter, and a head's death rewrites the member who becomes head ex
+        officio. Read before the records are stored, so a person's household is the one they
+        leave; the outcome adds the one they join. Raises AccessDenied for an error-level block
+        (nothing is written: this runs inside the movement's unit of work); returns alerts."""
+        from kure_juki.domain.blocks import touched_ids
+        from kure_juki.service.session_base import check_movement
+
+        named, named_households = touched_ids(n)
+        persons = list(
+            dict.fromkeys(
+                [*named, *outcome.resident_ids, *(r.resident_id for r in outcome.residents)]
+            )
+        )
+        households = list(
+            dict.fromkeys(
+                [
+                    *named_households,
+                    *(r.household_id for r in outcome.residents),
+                    *(h.household_id for h in outcome.households),
+                ]
+            )
+        )
+        return check_movement(uow, persons, households, now=self.now())
+
     def _allocate(
         self, uow: UnitOfWork, n: Notification, need: Needs, warnings: list[Problem]
     ) -> Allocation:
@@ -353,20 +385,13 @@ class Registry(CsRegistryOps):
             f"1{uow.sequences.next('resident'):09d}" for _ in range(need.resident_ids)
         )
         household_id = f"5{uow.sequences.next('household'):09d}" if need.household else None
+        numbering = bound(self.numbering, uow.sequences)
         codes: tuple[str, ...] = ()
         if need.resident_codes:
-            taken = uow.code_pool.take(need.resident_codes)
-            if len(taken) < need.resident_codes:
-                uow.code_pool.add(self.numbering.allot_resident_codes(self.code_pool_batch))
-                taken += uow.code_pool.take(need.resident_codes - len(taken))
-            if len(taken) < need.resident_codes:
-                _raise_problems([problem("KJ-LOGIC-025", "resident_code")])
-            if uow.code_pool.remaining() < self.code_pool_low:
-                warnings.append(problem("KJ-WARN-005", "resident_code"))
-                uow.code_pool.add(self.numbering.allot_resident_codes(self.code_pool_batch))
-            codes = tuple(taken)
+            codes = tuple(self._take_codes(uow, numbering, need.resident_codes, warnings))
+        given: set[str] = set()
         numbers = tuple(
-            self.numbering.request_my_number(code)
+            self._new_my_number(uow, numbering, code, given)
             for code in engine.number_requests(n, codes, UowView(uow))
         )
         return Allocation(
@@ -375,6 +400,48 @@ class Registry(CsRegistryOps):
             resident_codes=codes,
             my_numbers=numbers,
         )
+
+    def _take_codes(
+        self, uow: UnitOfWork, numbering: NumberingService, count: int, warnings: list[Problem]
+    ) -> list[str]:
+        """*count* 住民票コード from the pool, refilled from *numbering* when short. A code a
+        living resident already holds is dropped, not handed out: the pool may hold codes from
+        before the numbering kept its state in the store (住基法30条の2: never one code for two)."""
+        taken: list[str] = []
+        refills = 0
+        while len(taken) < count:
+            batch = uow.code_pool.take(count - len(taken))
+            if not batch:
+                if refills >= _MAX_REFILLS:
+                    _raise_problems([problem("KJ-LOGIC-025", "resident_code")])
+                refills += 1
+                uow.code_pool.add(numbering.allot_resident_codes(self.code_pool_batch))
+                continue
+            taken += [
+                c
+                for c in batch
+                if c not in taken and uow.residents.living_by_resident_code(c) is None
+            ]
+        if uow.code_pool.remaining() < self.code_pool_low:
+            warnings.append(problem("KJ-WARN-005", "resident_code"))
+            uow.code_pool.add(numbering.allot_resident_codes(self.code_pool_batch))
+        return taken
+
+    def _new_my_number(
+        self, uow: UnitOfWork, numbering: NumberingService, code: str, taken: set[str]
+    ) -> str:
+        """A 個人番号 no living resident holds. A service that answers the same again (the
+        national server keys its answer on the code) is not asked forever: the store refuses
+        the duplicate at commit (KJ-CONFLICT-802)."""
+        number = numbering.request_my_number(code)
+        seen = {number}
+        while number in taken or uow.residents.living_by_my_number(number) is not None:
+            number = numbering.request_my_number(code)
+            if number in seen or len(seen) > _MAX_NUMBER_RETRIES:
+                break
+            seen.add(number)
+        taken.add(number)
+        return number
 
     def _record(
         self,
@@ -421,8 +488,12 @@ class Registry(CsRegistryOps):
             late=any(w.code in ("KJ-WARN-001", "KJ-WARN-003") for w in warnings),
         )
 
-    def process_due_move_outs(self) -> list[Receipt]:
-        """Daily batch: delete (消除) planned move-outs past their date with no 転入通知."""
+    def process_due_move_outs(self) -> BatchReceipts:
+        """Daily batch: delete (消除) planned move-outs past their date with no 転入通知.
+
+        Each household's movement checks the blocks of everyone it writes (異動抑止, 標準3.1);
+        a person it may not change is held back (``held_back`` of the result, and an audit
+        entry under that person) and the batch goes on with the others."""
         today = self.today()
         with self.store.unit_of_work() as uow:
             due: dict[str, list[str]] = {}
@@ -430,18 +501,46 @@ class Registry(CsRegistryOps):
                 plan = r.planned_move_out
                 if r.is_living and plan is not None and plan.planned_on <= today:
                     due.setdefault(r.household_id, []).append(r.resident_id)
-        receipts = []
+        receipts: list[Receipt] = []
+        held: list[HeldBack] = []
         for hid in sorted(due):
-            receipts.append(
-                self.run_movement(
-                    ConfirmMoveOut(resident_ids=tuple(due[hid]), source="planned_date"),
-                    operator_id=SYSTEM_OPERATOR,
-                    terminal_id="BATCH",
-                    purpose="resident_records",
-                    operation="batch",
-                )
-            )
-        return receipts
+            remaining = due[hid]
+            while remaining:
+                try:
+                    receipts.append(
+                        self.run_movement(
+                            ConfirmMoveOut(resident_ids=tuple(remaining), source="planned_date"),
+                            operator_id=SYSTEM_OPERATOR,
+                            terminal_id="BATCH",
+                            purpose="resident_records",
+                            operation="batch",
+                        )
+                    )
+                    break
+                except RegistryError as error:
+                    # A person blocked (異動抑止) is held back alone and the others of the
+                    # household proceed; anything else holds back the whole group.
+                    blocked = [rid for rid in remaining if f"person:{rid}" in _wheres(error)]
+                    if not isinstance(error, AccessDenied) or not blocked:
+                        blocked = remaining
+                    held.append(self._hold_back(tuple(blocked), error))
+                    remaining = [rid for rid in remaining if rid not in blocked]
+        return BatchReceipts(receipts, held)
+
+    def _hold_back(self, resident_ids: tuple[str, ...], error: RegistryError) -> HeldBack:
+        """Audit what a batch left unchanged, under the persons concerned, and say why."""
+        self.audit_now(
+            operation="batch",
+            operator_id=SYSTEM_OPERATOR,
+            terminal_id="BATCH",
+            purpose="resident_records",
+            outcome="refused",
+            code=error.code,
+            subject_ids=resident_ids,
+            detail={"type": "confirm_move_out", "problems": [p.code for p in error.problems]},
+        )
+        log.warning("batch held back", residents=len(resident_ids), code=error.code)
+        return HeldBack(resident_ids, error.problems)
 
     def allot_resident_codes(self, codes: list[str]) -> int:
         """Add 住民票コード allotted by the prefecture to the pool; returns the pool size."""
@@ -484,6 +583,10 @@ class Registry(CsRegistryOps):
         from kure_juki.service.registry_certificates import abolish_seals_of_deleted
 
         return abolish_seals_of_deleted(self)
+
+
+def _wheres(error: RegistryError) -> set[str]:
+    return {p.where for p in error.problems if p.where}
 
 
 def store_outcome(uow: UnitOfWork, outcome: Outcome) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from kure_juki.domain.blocks import touched_ids
+from kure_juki.domain.blocks import ALERT_CODES, touched_ids
 from kure_juki.domain.errors import (
     AccessDenied,
     ConflictError,
@@ -29,7 +29,7 @@ from kure_juki.domain.search import SearchCriteria, check_discipline
 from kure_juki.domain.wareki import parse_wareki
 from kure_juki.logs import get_logger
 from kure_juki.service.passwords import hash_password
-from kure_juki.service.receipt import Receipt
+from kure_juki.service.receipt import BatchReceipts, Receipt
 from kure_juki.service.session_access import AccessOps
 from kure_juki.service.session_base import SessionBase, check_movement, warnings_view
 from kure_juki.service.session_card import CardOps
@@ -146,19 +146,24 @@ class Session(AccessOps, CertificateOps, SealOps, CardOps, CsOps, ForeignOps, Se
         def run() -> Receipt:
             n = parse_notification(notification)
             persons, households = touched_ids(n)
-            with self._reg.store.unit_of_work() as uow:  # 異動抑止, before anything is done
-                alerts = check_movement(uow, persons, households, now=self._reg.now())
+            with self._reg.store.unit_of_work() as uow:  # 異動抑止 on the named, before anything
+                check_movement(uow, persons, households, now=self._reg.now())
+            # The movement checks again, inside its unit, on everyone it writes; its alerts
+            # come back in the receipt.
             receipt = self._reg.run_movement(
                 n, operator_id=self.operator_id, terminal_id=self.terminal_id, purpose=self.purpose
             )
-            if not alerts:
-                return receipt
-            self._audit(
-                "block_alert",
-                subject_ids=receipt.resident_ids,
-                detail={"movement_id": receipt.movement_id, "warnings": [a.code for a in alerts]},
-            )
-            return attrs.evolve(receipt, warnings=(*receipt.warnings, *alerts))
+            alerts = [w for w in receipt.warnings if w.code in ALERT_CODES]
+            if alerts:
+                self._audit(
+                    "block_alert",
+                    subject_ids=receipt.resident_ids,
+                    detail={
+                        "movement_id": receipt.movement_id,
+                        "warnings": [a.code for a in alerts],
+                    },
+                )
+            return receipt
 
         try:
             return run()
@@ -197,8 +202,9 @@ class Session(AccessOps, CertificateOps, SealOps, CardOps, CsOps, ForeignOps, Se
             data["destination"] = destination
         return self.submit(data)
 
-    def process_due_move_outs(self) -> list[Receipt]:
-        """The batch deleting planned move-outs whose date passed without a 転入通知."""
+    def process_due_move_outs(self) -> BatchReceipts:
+        """The batch deleting planned move-outs whose date passed without a 転入通知; what it
+        held back (a blocked person, …) is in ``held_back`` of the result."""
         self._guard("batch")
         return self._audited("batch", self._reg.process_due_move_outs)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from kure_juki.domain.blocks import touched_ids
+from kure_juki.domain.blocks import ALERT_CODES, touched_ids
 from kure_juki.domain.card import CardIdentity
 from kure_juki.domain.cs_messages import MoveOutCertificate, QueryByMyNumber
 from kure_juki.domain.errors import FormatError, LinkError, LogicError, Problem, problem
@@ -153,7 +153,7 @@ class CsOps(SessionBase):
             n = parse_notification(data)
             persons, households = touched_ids(n)
             with self._reg.store.unit_of_work() as uow:  # 異動抑止, as for any submit
-                alerts = check_movement(uow, persons, households, now=self._reg.now())
+                check_movement(uow, persons, households, now=self._reg.now())
             with special_move_in(certificate.certificate_number):
                 receipt = self._reg.run_movement(
                     n,
@@ -162,7 +162,7 @@ class CsOps(SessionBase):
                     purpose=self.purpose,
                     operation="special_move_in",
                 )
-            if alerts:
+            if any(w.code in ALERT_CODES for w in receipt.warnings):
                 self._audit(
                     "block_alert",
                     subject_ids=receipt.resident_ids,

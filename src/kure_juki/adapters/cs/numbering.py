@@ -17,7 +17,7 @@ import itertools
 import threading
 
 from kure_juki.ports.cs_link import NationalLink
-from kure_juki.ports.numbering import NumberingService
+from kure_juki.ports.numbering import Counters, NumberingService, bound
 
 __all__ = ["CsNumbering"]
 
@@ -39,6 +39,13 @@ class CsNumbering:
         # 依頼管理番号: unique per request; the national server keys its answer on the code.
         request_number = f"{self.link.municipality_code}-MN{resident_code}-{serial}"
         return self.link.request_my_number(resident_code, request_number)
+
+    def within(self, counters: Counters) -> CsNumbering:
+        """The 住民票コード source bound to the store's counters (the national server keeps
+        its own memory of 個人番号); the request serials stay shared."""
+        copy = CsNumbering(self.link, resident_codes=bound(self.resident_codes, counters))
+        copy._serial, copy._lock = self._serial, self._lock
+        return copy
 
     def allot_resident_codes(self, count: int) -> list[str]:
         return self.resident_codes.allot_resident_codes(count)

@@ -210,6 +210,12 @@ class _Audit:
         yield from list(self._s.audit)
         yield from list(self._p)
 
+    def subject_index(self) -> Iterator[tuple[int, tuple[str, ...]]]:
+        # The memory store searches the entries themselves: its index is the chain.
+        for e in self.iter_all():
+            if e.subject_ids:
+                yield e.seq, tuple(e.subject_ids)
+
     def search(
         self, *, subject_id: str | None = None, operator_id: str | None = None
     ) -> list[AuditEntry]:
@@ -363,9 +369,33 @@ class MemoryUnitOfWork:
         if stale:
             raise ConflictError(problem("KJ-CONFLICT-001"))
 
+    def _check_unique(self) -> None:
+        """No two living residents share a 住民票コード or a 個人番号 after this commit,
+        whatever the numbering or the use case produced (the SQL store's unique index)."""
+        s = self._state
+        found = []
+        for attr, index, code in (
+            ("resident_code", s.by_code, "KJ-CONFLICT-801"),
+            ("my_number", s.by_number, "KJ-CONFLICT-802"),
+        ):
+            holders: dict[str, set[str]] = defaultdict(set)
+            for r in self._residents.values():
+                value = getattr(r, attr)
+                if r.is_living and value:
+                    holders[value].add(r.resident_id)
+            for value, ids in holders.items():
+                stored = index.get(value)
+                if stored is not None and stored not in self._residents:
+                    ids.add(stored)
+                if len(ids) > 1:
+                    found.append(problem(code, attr))
+        if found:
+            raise ConflictError(found)
+
     def commit(self) -> None:
         s = self._state
         self._check_versions()
+        self._check_unique()
         for r in self._residents.values():
             s.index(s.residents.get(r.resident_id), r)
         s.households.update(self._households)

@@ -28,6 +28,7 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
+from kure_juki.adapters.private_files import open_private, private_dir
 from kure_juki.adapters.sqlalchemy import dialect, schema
 from kure_juki.adapters.sqlalchemy.consistency import CheckReport, check_store
 from kure_juki.adapters.sqlalchemy.engine import make_engine
@@ -74,7 +75,7 @@ def _dump_table(conn: sa.Connection, table: sa.Table, path: Path) -> tuple[int, 
     digest = hashlib.sha256()
     rows = 0
     query = sa.select(table).order_by(*table.primary_key.columns)
-    with gzip.open(path, "wb", compresslevel=6) as out:
+    with open_private(path) as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6) as out:
         for row in conn.execution_options(yield_per=BATCH).execute(query):
             line = (json.dumps([_encode(v) for v in row], ensure_ascii=False) + "\n").encode()
             out.write(line)
@@ -96,7 +97,7 @@ def backup(
     when = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     path = Path(target_dir) / f"kure-juki-backup-{when.strftime('%Y%m%dT%H%M%S%fZ')}"
     partial = path.with_name(path.name + ".partial")
-    partial.mkdir(parents=True)
+    private_dir(partial)
     manifest: dict[str, Any] = {
         "format": FORMAT,
         "created_at": when.isoformat(),
@@ -126,8 +127,8 @@ def backup(
                     "columns": [c.name for c in table.columns],
                 }
             conn.rollback()
-    with open(partial / "manifest.json", "w", encoding="utf-8") as fh:
-        json.dump(manifest, fh, ensure_ascii=False, indent=1)
+    with open_private(partial / "manifest.json") as fh:
+        fh.write(json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
     os.replace(partial, path)
     return BackupResult(path, {k: v["rows"] for k, v in manifest["tables"].items()})
 

@@ -65,10 +65,23 @@ def chunks(items: Sequence[T] | Iterable[T], size: int = CHUNK) -> Iterator[list
         yield batch
 
 
+LIVING_CODE_INDEX = "uq_residents_living_code"
+
+
+def _living_code_taken(orig: BaseException | None) -> bool:
+    """The partial unique index on living residents' 住民票コード refused a row."""
+    if isinstance(orig, sqlite3.IntegrityError):
+        return "residents.resident_code" in str(orig)
+    diag = getattr(orig, "diag", None)
+    return getattr(diag, "constraint_name", None) == LIVING_CODE_INDEX
+
+
 def translate(exc: sa.exc.DBAPIError) -> RegistryError | None:
     """The register's error for a driver error that means a concurrent writer, or None."""
     orig = exc.orig
     state = getattr(orig, "sqlstate", None)
+    if _living_code_taken(orig):
+        return ConflictError(problem("KJ-CONFLICT-801", "resident_code"))
     if state in _PG_CONFLICT:
         return ConflictError(problem("KJ-CONFLICT-001"))
     if isinstance(orig, sqlite3.IntegrityError) and "UNIQUE" in str(orig):

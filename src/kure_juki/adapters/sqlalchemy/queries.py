@@ -119,6 +119,13 @@ class Queries:
         }
         self.insert_audit = audit_log.insert()
         self.insert_audit_subjects = audit_subjects.insert()
+        subject_key = sa.tuple_(audit_subjects.c.seq, audit_subjects.c.position)
+        self.audit_subjects_after = (
+            sa.select(audit_subjects.c.seq, audit_subjects.c.position, audit_subjects.c.subject_id)
+            .where(subject_key > sa.tuple_(sa.bindparam("seq"), sa.bindparam("position")))
+            .order_by(audit_subjects.c.seq, audit_subjects.c.position)
+            .limit(PAGE)
+        )
 
         oid = operators.c.operator_id
         self.operator_by_id = sa.select(operators).where(oid == sa.bindparam("key"))

@@ -371,6 +371,33 @@ class Audit:  # 操作ログ
             last = page[-1].seq
         yield from list(self.pending)
 
+    def subject_index(self) -> Iterator[tuple[int, tuple[str, ...]]]:
+        """(seq, subject ids in order) as the ``audit_subjects`` index holds them: what
+        ``search(subject_id=…)`` answers from, verified against the chained entries."""
+        seq, position = 0, -1
+        current: tuple[int, list[str]] | None = None
+        while True:
+            page = self._u.read(
+                self._u.q.audit_subjects_after, {"seq": seq, "position": position}
+            ).all()
+            for row in page:
+                values: tuple[Any, ...] = tuple(row)
+                row_seq, row_position, subject = int(values[0]), int(values[1]), str(values[2])
+                if current is not None and current[0] != row_seq:
+                    yield current[0], tuple(current[1])
+                    current = None
+                if current is None:
+                    current = (row_seq, [])
+                current[1].append(subject)
+                seq, position = row_seq, row_position
+            if len(page) < PAGE:
+                break
+        if current is not None:
+            yield current[0], tuple(current[1])
+        for e in list(self.pending):
+            if e.subject_ids:
+                yield e.seq, tuple(e.subject_ids)
+
     def search(
         self, *, subject_id: str | None = None, operator_id: str | None = None
     ) -> list[AuditEntry]:

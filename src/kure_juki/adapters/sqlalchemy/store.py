@@ -18,6 +18,17 @@
     older revision is never upgraded on open: it raises KJ-STORE-001.
 ``busy_timeout_ms``
     How long a SQLite writer waits for the write lock (default 30 s).
+``allow_shared_files``
+    A SQLite database file (or its -wal/-shm) that group or others can read is refused with
+    KJ-STORE-802, as a key file is; ``True`` opens it anyway (a deliberate shared setup).
+    Files the store creates are 0600 whatever the umask.
+``durability``
+    ``"full"`` (default): every acknowledged commit survives a power cut (SQLite
+    ``synchronous=FULL``; PostgreSQL ``synchronous_commit=on``, set on each connection).
+    ``"normal"``: the explicit opt-out for speed (SQLite ``synchronous=NORMAL`` in WAL mode,
+    PostgreSQL ``synchronous_commit=off``): a power cut may take back the last commits, never
+    the database's consistency. Also accepted in the URL (``sqlite:///r.db?durability=normal``);
+    anything else is KJ-STORE-803.
 """
 
 from __future__ import annotations
@@ -32,9 +43,11 @@ import sqlalchemy as sa
 from kure_juki.adapters.keys.environment import EnvironmentKeyStore
 from kure_juki.adapters.keys.file import FileKeyStore
 from kure_juki.adapters.keys.memory import MemoryKeyStore
+from kure_juki.adapters.private_files import ensure_private
 from kure_juki.adapters.sqlalchemy import schema
 from kure_juki.adapters.sqlalchemy.crypto import Cipher
 from kure_juki.adapters.sqlalchemy.engine import (
+    durability_of,
     is_sqlite_memory,
     make_engine,
     normalise_url,
@@ -57,19 +70,30 @@ class SqlAlchemyStore:
         create: bool = True,
         busy_timeout_ms: int = 30_000,
         engine_options: dict[str, Any] | None = None,
+        durability: str | None = None,
+        allow_shared_files: bool = False,
     ) -> None:
         self.url = url
-        self.sa_url = normalise_url(url)
-        self.vault_url = normalise_url(my_number_url) if my_number_url else None
+        self.sa_url, self.durability = durability_of(normalise_url(url), durability)
+        self.vault_url = (
+            durability_of(normalise_url(my_number_url), self.durability)[0]
+            if my_number_url
+            else None
+        )
         for target in (self.sa_url, self.vault_url):
             path = sqlite_path(target) if target is not None else None
             if not create and path is not None and not Path(path).exists():
                 raise RegistryError("KJ-STORE-001")  # connecting would create an empty file
+            if path is not None:
+                ensure_private(path, allow_shared=allow_shared_files)
         self.engine = make_engine(
-            self.sa_url, busy_timeout_ms=busy_timeout_ms, **(engine_options or {})
+            self.sa_url,
+            busy_timeout_ms=busy_timeout_ms,
+            durability=self.durability,
+            **(engine_options or {}),
         )
         self.vault_engine = (
-            make_engine(self.vault_url, busy_timeout_ms=busy_timeout_ms)
+            make_engine(self.vault_url, busy_timeout_ms=busy_timeout_ms, durability=self.durability)
             if self.vault_url is not None
             else None
         )

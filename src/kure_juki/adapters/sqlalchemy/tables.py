@@ -113,6 +113,16 @@ residents = sa.Table(
     sa.Index(None, "birth_date"),
 )
 
+# No two living residents share a 住民票コード (住基法30条の2; revision m0003_h_store). A 除票
+# keeps its code, so the index covers living rows only.
+sa.Index(
+    "uq_residents_living_code",
+    residents.c.resident_code,
+    unique=True,
+    sqlite_where=residents.c.living,
+    postgresql_where=residents.c.living,
+)
+
 movements = sa.Table(
     "movements",  # 異動履歴
     metadata,

@@ -14,6 +14,7 @@ no lock at all.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -255,10 +256,47 @@ class SqlAlchemyUnitOfWork:
         if old:
             conn.execute(self.q.update_household, old)
 
+    def _check_unique(self, pending: dict[str, Resident]) -> None:
+        """Under the writer lock: after this commit no two living residents share a 住民票コード
+        or a 個人番号, whatever the numbering or the use case produced. The partial unique index
+        on living codes backs the first; the second has no index (the number lives encrypted,
+        possibly in another database), so every writer checks it here, serialised by the lock.
+        Only values a record newly claims are looked up: a record that keeps its own costs
+        nothing."""
+        holders: dict[tuple[str, str], set[str]] = defaultdict(set)
+        claimed: set[tuple[str, str]] = set()
+        for rid, r in pending.items():
+            if not r.is_living:
+                continue
+            before, _ = self.known.get(("resident", rid), (None, None))
+            kept = isinstance(before, Resident) and before.is_living
+            for attr in ("resident_code", "my_number"):
+                value = getattr(r, attr)
+                if not value:
+                    continue
+                holders[(attr, value)].add(rid)
+                if not (kept and getattr(before, attr) == value):
+                    claimed.add((attr, value))
+        found = []
+        for attr, value in sorted(claimed):
+            stored = (
+                self.residents.stored_by_resident_code(value)
+                if attr == "resident_code"
+                else self.residents.stored_by_my_number(value)
+            )
+            others = {s.resident_id for s in stored if s.resident_id not in pending}
+            ids = holders[(attr, value)] | others
+            if len(ids) > 1:
+                code = "KJ-CONFLICT-801" if attr == "resident_code" else "KJ-CONFLICT-802"
+                found.append(problem(code, attr))
+        if found:
+            raise ConflictError(found)
+
     def _write_residents(self, conn: sa.Connection, pending: dict[str, Resident]) -> list[str]:
         if not pending:
             return []
         stored = self._check_versions("resident", self.q.resident_versions, pending)
+        self._check_unique(pending)
         old_refs = {rid: row[1] for rid, row in stored.items() if row[1] is not None}
         # The stored number of a record this unit read is known; the others' are compared by
         # blind index (no decryption needed).
@@ -299,10 +337,16 @@ class SqlAlchemyUnitOfWork:
         }
         new = [rows[rid] for rid in pending if rid not in stored]
         old_rows = [{**rows[rid], "b_id": rid} for rid in pending if rid in stored]
+        # The unique index on living codes is checked row by row: records leaving the living
+        # (a 帰化's old record, a 取消's undone one) are written before those taking a code.
+        leaving = [row for row in old_rows if not pending[row["b_id"]].is_living]
+        staying = [row for row in old_rows if pending[row["b_id"]].is_living]
+        if leaving:
+            conn.execute(self.q.update_resident, leaving)
         if new:
             conn.execute(self.q.insert_resident, new)
-        if old_rows:
-            conn.execute(self.q.update_resident, old_rows)
+        if staying:
+            conn.execute(self.q.update_resident, staying)
         if replaced and self.vault_shared:
             self.vault.drop_refs(replaced)
             return []

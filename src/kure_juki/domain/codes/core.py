@@ -293,4 +293,13 @@ CODES: dict[str, tuple[str, str]] = {
         "その操作者IDは既に使用されています(再利用不可)",
         "That operator id is taken (ids are never reused)",
     ),
+    # 一意性 (no two living residents share a number; nothing is written)
+    "KJ-CONFLICT-801": (
+        "住民票コードが他の住民と重複するため記録できません",
+        "Another living resident holds this resident code: nothing was written",
+    ),
+    "KJ-CONFLICT-802": (
+        "個人番号が他の住民と重複するため記録できません",
+        "Another living resident holds this My Number: nothing was written",
+    ),
 }

@@ -50,6 +50,18 @@ CODES: dict[str, tuple[str, str]] = {
         "この鍵ストアでは新しい鍵を作れません(環境変数で新しい鍵を設定してください)",
         "This key store cannot create keys (set the new key in the environment)",
     ),
+    "KJ-STORE-801": (
+        "住民票コードが重複する住民がいるため更新できません(該当の宛名番号を確認してください)",
+        "Living residents share a resident code: the upgrade is refused (see the resident ids)",
+    ),
+    "KJ-STORE-802": (
+        "データベースのファイルが他の利用者から読める権限です(0600にしてください)",
+        "The database file is readable by other users (make it 0600)",
+    ),
+    "KJ-STORE-803": (
+        "耐久性の指定が正しくありません(full または normal)",
+        "Unknown durability setting (full or normal)",
+    ),
     # 一括取込 (bulk import, one problem per bad line)
     "KJ-STORE-020": ("取込データの行がJSONとして読めません", "The import line is not valid JSON"),
     "KJ-STORE-021": (

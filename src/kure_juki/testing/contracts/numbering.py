@@ -10,7 +10,9 @@ Subclass :class:`NumberingContract` once per service and implement ``make_number
 The properties, each a test below: 住民票コード come in the number asked for, each valid by its
 check digit (検査数字) and never handed out twice; 個人番号 are valid by theirs and never the
 same for two persons; over generated runs of allotments and requests, nothing repeats in the
-life of the service.
+life of the service; and a service that keeps its state in the register's store (``within``,
+see :class:`~kure_juki.ports.numbering.StoredNumbering`) repeats nothing when a second instance
+(a restarted or a second process) draws from the same store counters.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kure_juki.domain.identifiers import is_valid_my_number, is_valid_resident_code
-from kure_juki.ports.numbering import NumberingService
+from kure_juki.ports.numbering import NumberingService, bound
 
 __all__ = ["NumberingContract"]
 
@@ -91,3 +93,31 @@ class NumberingContract:
                 assert is_valid_my_number(number)
                 assert number not in handed_out["numbers"]
                 handed_out["numbers"].add(number)
+
+    def test_a_second_instance_on_the_same_store_counters_repeats_nothing(
+        self, numbering: NumberingService, request: pytest.FixtureRequest
+    ) -> None:
+        if not callable(getattr(numbering, "within", None)):
+            pytest.skip("the service keeps no state in the register's store")
+        counters = _Counters()
+        first = bound(numbering, counters)
+        codes = first.allot_resident_codes(15)
+        numbers = {first.request_my_number(c) for c in codes[:5]}
+        # A restart: a new instance of the service, the same store, for the codes (allotted on
+        # the register's side); 個人番号 through a new binding of the same service (through
+        # the CS there is one national server, whose memory is its own).
+        again = bound(self.make_numbering(request), counters).allot_resident_codes(15)
+        numbers |= {bound(numbering, counters).request_my_number(c) for c in again[:5]}
+        assert len(set(codes) | set(again)) == 30
+        assert len(numbers) == 10 and all(is_valid_my_number(n) for n in numbers)
+
+
+class _Counters:
+    """The store's counters as a numbering service sees them (``uow.sequences``)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, int] = {}
+
+    def next(self, name: str) -> int:
+        self.values[name] = self.values.get(name, 0) + 1
+        return self.values[name]

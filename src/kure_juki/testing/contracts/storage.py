@@ -554,6 +554,55 @@ class StorageContract:
             assert uow.residents.living_by_my_number(person.my_number) is None
             assert uow.residents.get(person.resident_id) == person
 
+    def test_two_living_residents_never_share_a_code_or_number(self, store: Store) -> None:
+        """Whatever a numbering returns, the store refuses a second living holder of a
+        住民票コード or 個人番号 with a typed error and writes nothing of the unit; a 除票 keeps
+        its numbers without blocking anyone, and a record keeps its own."""
+        first = _person("H-U")
+        with store.unit_of_work() as uow:
+            uow.residents.put(first)
+            uow.commit()
+        assert first.my_number is not None
+        twin_code = attrs.evolve(_person("H-U"), resident_code=first.resident_code)
+        twin_number = attrs.evolve(_person("H-U"), my_number=first.my_number)
+        pair = [_person("H-U"), _person("H-U")]
+        pair[1] = attrs.evolve(pair[1], resident_code=pair[0].resident_code)
+        for twin, codes in (
+            ([twin_code], {"KJ-CONFLICT-801"}),
+            ([twin_number], {"KJ-CONFLICT-802"}),
+            (pair, {"KJ-CONFLICT-801"}),
+        ):
+            bystander = _person("H-U")
+            with store.unit_of_work() as uow:
+                uow.residents.put(bystander)
+                for r in twin:
+                    uow.residents.put(r)
+                with pytest.raises(ConflictError) as refused:
+                    uow.commit()
+            assert {p.code for p in refused.value.problems} == codes
+            with store.unit_of_work() as uow:
+                assert uow.residents.get(bystander.resident_id) is None
+                assert all(uow.residents.get(r.resident_id) is None for r in twin)
+        # The holder leaves (除票): its numbers free nobody else, but block nobody either.
+        gone = attrs.evolve(
+            first, version=2, deletion=Deletion(dt.date(2021, 1, 1), "死亡")
+        )
+        with store.unit_of_work() as uow:
+            uow.residents.put(gone)
+            uow.residents.put(twin_number)
+            uow.commit()
+        with store.unit_of_work() as uow:
+            assert uow.residents.living_by_my_number(first.my_number) == twin_number
+            # The living holder is rewritten with its own number: no conflict with itself.
+            uow.residents.put(attrs.evolve(twin_number, version=2, relationship="妻"))
+            uow.commit()
+        # Coming back to life (a 取消 of the death) while another holds the number: refused.
+        with store.unit_of_work() as uow:
+            uow.residents.put(attrs.evolve(gone, version=3, deletion=None))
+            with pytest.raises(ConflictError) as refused:
+                uow.commit()
+        assert refused.value.code == "KJ-CONFLICT-802"
+
     def test_count_and_iter_all(self, store: Store) -> None:
         with store.unit_of_work() as uow:
             base_all, base_living = uow.residents.count(), uow.residents.count(living_only=True)
