@@ -1,0 +1,140 @@
+"""Text and numbers as they enter the register: the checks every public entry point runs first.
+
+A string that reaches a store must be encodable (no lone surrogate: UTF-8 and PostgreSQL refuse
+it) and free of NUL (PostgreSQL text cannot hold it) and of other control characters (C0, DEL,
+C1), which no item of a 住民票 (住基法7条) can carry. Integers must fit the 64-bit columns
+(BIGINT) that hold ids and movement numbers. :func:`input_problems` walks any JSON-like value —
+dicts, lists, tuples, sets, at any depth, without recursion — and reports each offending string
+or number with its path (``persons[0].given_name``), so that a caller can refuse it before
+reading the store.
+
+Only a few free-text items may carry line breaks and tabs (:data:`MULTILINE_ITEMS`, e.g. the
+lines of an imported file); names, ids and addresses never.
+
+:func:`printable` turns any text into a form safe to record (the audit log, a path in an
+error): the same characters, with each control character and lone surrogate written as an
+escape (``\\x00``, ``\\ud800``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from kure_juki.domain.errors import Problem, problem
+
+BIGINT_MIN = -(2**63)
+BIGINT_MAX = 2**63 - 1
+
+# Items whose free text may hold line breaks and tabs (the lines of a file keep their endings).
+MULTILINE_ITEMS = frozenset({"lines", "note", "remarks", "memo"})
+LINE_WHITESPACE = frozenset("\t\n\r")
+
+MAX_PROBLEMS = 1000  # a list of a million bad strings is refused, not itemised a million times
+MAX_PATH_PART = 64  # a key named in a path is cut here (and escaped)
+
+_NUL = "\x00"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0 but \t \n \r, DEL, C1
+_LINE_CONTROL = re.compile("[\t\n\r]")
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """*text* with each control character and lone surrogate escaped (``\\x00``, ``\\ud800``):
+    safe to encode, store and log whatever it held."""
+    if not _UNSAFE.search(text):
+        return text
+    return _UNSAFE.sub(lambda m: _escape(m.group()), text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def text_problem(text: str, item: str | None, where: str | None) -> Problem | None:
+    """The first thing wrong with one string (NUL, a lone surrogate, a control), or None."""
+    if _NUL in text:
+        return problem("KJ-FMT-801", item, where)
+    if _SURROGATE.search(text):
+        return problem("KJ-FMT-802", item, where)
+    found = _CONTROL.search(text)
+    if found is None and (item is None or item not in MULTILINE_ITEMS):
+        found = _LINE_CONTROL.search(text)
+    if found is not None:
+        return problem("KJ-FMT-803", item, where)
+    return None
+
+
+def int_problem(value: int, item: str | None, where: str | None) -> Problem | None:
+    """An integer a 64-bit column cannot hold."""
+    if BIGINT_MIN <= value <= BIGINT_MAX:
+        return None
+    return problem("KJ-FMT-805", item, where)
+
+
+def _join(path: str, part: str | int) -> str:
+    if isinstance(part, int):
+        return f"{path}[{part}]"
+    name = printable(part[:MAX_PATH_PART])
+    return f"{path}.{name}" if path else name
+
+
+def _leaf(part: str | int, parent: str | None) -> str | None:
+    """The item a value belongs to: its key, or for a list element, the list's item."""
+    if isinstance(part, int):
+        return parent
+    return printable(part[:MAX_PATH_PART])
+
+
+def _children(value: Any) -> Iterator[tuple[str | int, Any]] | None:
+    if isinstance(value, Mapping):
+        return iter(value.items())
+    if isinstance(value, list | tuple):
+        return iter(enumerate(value))
+    if isinstance(value, set | frozenset):
+        # Unordered: elements are named by a stable position among their sorted reprs.
+        return iter(enumerate(sorted(value, key=repr)))
+    return None
+
+
+def input_problems(value: Any, path: str = "", item: str | None = None) -> list[Problem]:
+    """Every string (keys included) and integer in *value* that may not enter the register.
+
+    *path* names *value* itself (empty for the root of a notification); *item* is the item it
+    belongs to (the last key). Other types (bytes, dates, objects) are left to their callers.
+    """
+    found: list[Problem] = []
+    seen: set[int] = set()  # containers already walked: a cycle is walked once
+    stack: list[tuple[Any, str, str | None]] = [(value, path, item)]
+    while stack and len(found) < MAX_PROBLEMS:
+        current, where, name = stack.pop()
+        if isinstance(current, str):
+            p = text_problem(current, name, where or None)
+            if p is not None:
+                found.append(p)
+            continue
+        if isinstance(current, int) and not isinstance(current, bool):
+            p = int_problem(current, name, where or None)
+            if p is not None:
+                found.append(p)
+            continue
+        children = _children(current)
+        if children is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        pending: list[tuple[Any, str, str | None]] = []
+        for key, child in children:
+            if isinstance(current, Mapping):
+                if not isinstance(key, str):
+                    found.append(problem("KJ-FMT-804", name, where or None))
+                    continue
+                key_problem = text_problem(key, None, _join(where, key))
+                if key_problem is not None:
+                    found.append(key_problem)
+                    continue
+            pending.append((child, _join(where, key), _leaf(key, name)))
+        stack.extend(reversed(pending))  # depth first, in document order
+    return found[:MAX_PROBLEMS]
