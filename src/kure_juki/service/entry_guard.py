@@ -180,9 +180,10 @@ def _wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         arguments = dict(bound.arguments)
         arguments.pop(next(iter(signature.parameters)))  # self
         found = argument_problems(signature, _hints(fn), arguments)
-        # The method's own pure format checks join the same round (every problem at once).
-        found += [p for p in self._entry_problems(name, arguments) if p not in found]
         if found:
+            # The method's own pure format checks join the refusal: every problem at once.
+            # (Without a problem here, the method runs them itself, after its access check.)
+            found += [p for p in self._entry_problems(name, arguments) if p not in found]
             error = FormatError(found)
             try:
                 self._refuse_input(name, error, arguments)

@@ -162,6 +162,9 @@ class Session(AccessOps, CertificateOps, SealOps, CardOps, CsOps, ForeignOps, Se
         concerned: list[str] = list(persons_named({"notification": notification}))
 
         def run() -> Receipt:
+            malformed = notification_problems(notification)  # structure and format, one round
+            if malformed:
+                raise FormatError(malformed)
             n = parse_notification(notification)
             persons, households = touched_ids(n)
             with self._reg.store.unit_of_work() as uow:  # 異動抑止, before anything is done
