@@ -225,7 +225,7 @@ def test_the_audit_write_records_any_text_escaped(
 def test_a_file_s_lines_keep_their_line_breaks_but_not_escaped_controls(
     populated: tuple[kj.Registry, kj.Session],
 ) -> None:
-    reg, s = populated
+    _reg, s = populated
     report = s.import_immigration_notices(iter(['{"kind": "stay_extension"}\r\n', "\n"]))
     assert report.summary()["malformed"] == 1
     # JSON escapes decode into text no store holds: that line is malformed, nothing is read.
