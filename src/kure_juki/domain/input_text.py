@@ -4,7 +4,7 @@ A string that reaches a store must be encodable (no lone surrogate: UTF-8 and Po
 it) and free of NUL (PostgreSQL text cannot hold it) and of other control characters (C0, DEL,
 C1), which no item of a 住民票 (住基法7条) can carry. Integers must fit the 64-bit columns
 (BIGINT) that hold ids and movement numbers. :func:`input_problems` walks any JSON-like value —
-dicts, lists, tuples, sets, at any depth, without recursion — and reports each offending string
+dicts, lists, tuples, sets and attrs value objects, at any depth, without recursion — and reports each offending string
 or number with its path (``persons[0].given_name``), so that a caller can refuse it before
 reading the store.
 
@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
+
+import attrs
 
 from kure_juki.domain.errors import Problem, problem
 
@@ -97,6 +99,9 @@ def _children(value: Any) -> Iterator[tuple[str | int, Any]] | None:
     if isinstance(value, set | frozenset):
         # Unordered: elements are named by a stable position among their sorted reprs.
         return iter(enumerate(sorted(value, key=repr)))
+    if attrs.has(type(value)):
+        # A value object handed in whole (a card's identity, a policy): its fields by name.
+        return iter((f.name, getattr(value, f.name)) for f in attrs.fields(type(value)))
     return None
 
 
