@@ -4,9 +4,9 @@ A string that reaches a store must be encodable (no lone surrogate: UTF-8 and Po
 it) and free of NUL (PostgreSQL text cannot hold it) and of other control characters (C0, DEL,
 C1), which no item of a 住民票 (住基法7条) can carry. Integers must fit the 64-bit columns
 (BIGINT) that hold ids and movement numbers. :func:`input_problems` walks any JSON-like value —
-dicts, lists, tuples, sets and attrs value objects, at any depth, without recursion — and reports each offending string
-or number with its path (``persons[0].given_name``), so that a caller can refuse it before
-reading the store.
+dicts, lists, tuples, sets and attrs value objects, at any depth, without recursion — and
+reports each offending string or number with its path (``persons[0].given_name``), so that a
+caller can refuse it before reading the store.
 
 Only a few free-text items may carry line breaks and tabs (:data:`MULTILINE_ITEMS`, e.g. the
 lines of an imported file); names, ids and addresses never.
