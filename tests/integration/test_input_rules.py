@@ -285,3 +285,22 @@ def test_a_format_refusal_names_the_well_formed_ids_it_was_given(registry: kj.Re
     with pytest.raises(kj.FormatError):
         s.resident(r.resident_ids[0], requester_resident_id="\x00")
     assert refusals_about(registry, r.resident_ids[0], "resident")
+
+
+def test_refused_changes_of_blocks_and_measures_name_their_persons(
+    registry: kj.Registry,
+) -> None:
+    s = clerk(registry)
+    r = s.submit(move_in())
+    head, wife = r.resident_ids
+    block = s.set_block(process="inquiry", resident_id=head, reason="照会抑止")
+    s.lift_block(block)
+    with pytest.raises(kj.LogicError):
+        s.lift_block(block)  # already lifted
+    assert refusals_about(registry, head, "lift_block")
+    other = s.submit(move_in([person(family=1)], address="広島県呉市中通一丁目1番"))
+    measure = s.set_support_measure(wife, perpetrator_ids=[other.resident_ids[0]])
+    s.end_support_measure(measure["measure_id"])
+    with pytest.raises(kj.LogicError):
+        s.end_support_measure(measure["measure_id"])  # already ended
+    assert refusals_about(registry, wife, "end_support_measure")

@@ -602,6 +602,8 @@ class AccessOps(SessionBase):
     def _change_block(
         self, operation: str, block_id: str, change: Callable[[Block], Block]
     ) -> dict[str, Any]:
+        concerned: list[str] = []  # a refusal names the person the block is set on
+
         def run() -> dict[str, Any]:
             with self._reg.store.unit_of_work() as uow:
                 d = (
@@ -612,6 +614,8 @@ class AccessOps(SessionBase):
                 if d is None:
                     raise NotFound(problem("KJ-NOTFOUND-402", "block_id"))
                 b = Block.from_dict(d)
+                if b.scope == "person":
+                    concerned.append(b.target_id)
                 if b.lifted_at is not None:
                     raise LogicError(problem("KJ-LOGIC-402", "block_id"))
                 b = change(b)
@@ -627,7 +631,7 @@ class AccessOps(SessionBase):
                 uow.commit()
                 return {**b.to_dict(), "state": b.state(self._reg.now())}
 
-        return self._audited(operation, run)
+        return self._audited(operation, run, concerned)
 
     def lift_block(self, block_id: str) -> dict[str, Any]:
         """解除: the block no longer applies (kept for the record)."""
@@ -750,6 +754,8 @@ class AccessOps(SessionBase):
         measure_id: str,
         change: Callable[[SupportMeasure, dt.date], SupportMeasure],
     ) -> dict[str, Any]:
+        concerned: list[str] = []  # a refusal names the persons the measure protects
+
         def run() -> dict[str, Any]:
             with self._reg.store.unit_of_work() as uow:
                 d = (
@@ -759,7 +765,9 @@ class AccessOps(SessionBase):
                 )
                 if d is None:
                     raise NotFound(problem("KJ-NOTFOUND-403", "measure_id"))
-                m = change(SupportMeasure.from_dict(d), self._reg.today())
+                current = SupportMeasure.from_dict(d)
+                concerned.extend(current.protected_ids)
+                m = change(current, self._reg.today())
                 self._put_measure(uow, m)
                 self._record(
                     uow,
@@ -771,7 +779,7 @@ class AccessOps(SessionBase):
                 uow.commit()
                 return m.to_dict()
 
-        return self._audited(operation, run)
+        return self._audited(operation, run, concerned)
 
     def extend_support_measure(self, measure_id: str) -> dict[str, Any]:
         """延長: a further year, from one month before the current end until that end."""
