@@ -97,3 +97,10 @@ def test_any_json_like_value_is_judged_without_raising(value: Any) -> None:
         assert p.code.startswith("KJ-FMT-80")
         assert p.where is not None
         printable(p.where).encode("utf-8")
+
+
+def test_search_criteria_fold_whitespace_controls_but_not_others() -> None:
+    assert input_problems({"address": "\t\n\x0b\x1c\x85"}, spacing=True) == []
+    assert [p.code for p in input_problems({"address": "\x1b"}, spacing=True)] == ["KJ-FMT-803"]
+    assert [p.code for p in input_problems({"address": "\x00"}, spacing=True)] == ["KJ-FMT-801"]
+    assert [p.code for p in input_problems({"address": "\t"})] == ["KJ-FMT-803"]

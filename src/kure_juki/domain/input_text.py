@@ -40,6 +40,8 @@ _NUL = "\x00"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0 but \t \n \r, DEL, C1
 _LINE_CONTROL = re.compile("[\t\n\r]")
+# Controls that are not whitespace (str.isspace): refused even where spacing is folded away.
+_NON_SPACE_CONTROL = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
@@ -56,12 +58,19 @@ def _escape(ch: str) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
-def text_problem(text: str, item: str | None, where: str | None) -> Problem | None:
-    """The first thing wrong with one string (NUL, a lone surrogate, a control), or None."""
+def text_problem(
+    text: str, item: str | None, where: str | None, *, spacing: bool = False
+) -> Problem | None:
+    """The first thing wrong with one string (NUL, a lone surrogate, a control), or None.
+
+    *spacing*: the text is a criterion whose whitespace is folded away (a search), so
+    whitespace controls (tab, line breaks, U+001C–U+001F, U+0085) are only spacing there."""
     if _NUL in text:
         return problem("KJ-FMT-801", item, where)
     if _SURROGATE.search(text):
         return problem("KJ-FMT-802", item, where)
+    if spacing:
+        return problem("KJ-FMT-803", item, where) if _NON_SPACE_CONTROL.search(text) else None
     found = _CONTROL.search(text)
     if found is None and (item is None or item not in MULTILINE_ITEMS):
         found = _LINE_CONTROL.search(text)
@@ -105,11 +114,14 @@ def _children(value: Any) -> Iterator[tuple[str | int, Any]] | None:
     return None
 
 
-def input_problems(value: Any, path: str = "", item: str | None = None) -> list[Problem]:
+def input_problems(
+    value: Any, path: str = "", item: str | None = None, *, spacing: bool = False
+) -> list[Problem]:
     """Every string (keys included) and integer in *value* that may not enter the register.
 
     *path* names *value* itself (empty for the root of a notification); *item* is the item it
-    belongs to (the last key). Other types (bytes, dates, objects) are left to their callers.
+    belongs to (the last key); *spacing* as for :func:`text_problem`. Other types (bytes,
+    dates, objects without attrs fields) are left to their callers.
     """
     found: list[Problem] = []
     seen: set[int] = set()  # containers already walked: a cycle is walked once
@@ -117,7 +129,7 @@ def input_problems(value: Any, path: str = "", item: str | None = None) -> list[
     while stack and len(found) < MAX_PROBLEMS:
         current, where, name = stack.pop()
         if isinstance(current, str):
-            p = text_problem(current, name, where or None)
+            p = text_problem(current, name, where or None, spacing=spacing)
             if p is not None:
                 found.append(p)
             continue

@@ -35,6 +35,10 @@ EXEMPT = frozenset({"append_audit", "audit_now", "run_movement", "now", "today",
 # Arguments whose items are named from their own root, as in the document they carry.
 UNPREFIXED = frozenset({"notification"})
 
+# Methods whose text arguments are criteria, not content: their whitespace of every kind is
+# folded away (a blank criterion is no criterion), so only other controls are refused.
+SPACING_FOLDED = frozenset({"search"})
+
 # Arguments naming persons: a refusal names them in its audit entry (when they are well formed).
 PERSON_ARGUMENTS = ("resident_id", "resident_ids", "requester_resident_id", "applicant_id")
 
@@ -124,7 +128,11 @@ def _hints(fn: Callable[..., Any]) -> dict[str, Any]:
 
 
 def argument_problems(
-    signature: inspect.Signature, hints: Mapping[str, Any], arguments: dict[str, Any]
+    signature: inspect.Signature,
+    hints: Mapping[str, Any],
+    arguments: dict[str, Any],
+    *,
+    spacing: bool = False,
 ) -> list[Problem]:
     """Every problem of the bound *arguments*: types first, then text and ranges inside.
     One-shot iterables in *arguments* are replaced by tuples of their items."""
@@ -133,10 +141,10 @@ def argument_problems(
         param = signature.parameters[name]
         tp = hints.get(name, Any)
         if param.kind is inspect.Parameter.VAR_KEYWORD:
-            found += input_problems(value)
+            found += input_problems(value, spacing=spacing)
             continue
         if param.kind is inspect.Parameter.VAR_POSITIONAL:
-            found += input_problems(list(value), name, name)
+            found += input_problems(list(value), name, name, spacing=spacing)
             continue
         if (
             _is_iterable_of(tp)
@@ -148,9 +156,9 @@ def argument_problems(
             found.append(problem("KJ-FMT-804", name, name))
             continue
         if name in UNPREFIXED:
-            found += input_problems(value)
+            found += input_problems(value, spacing=spacing)
         else:
-            found += input_problems(value, name, name)
+            found += input_problems(value, name, name, spacing=spacing)
     return found
 
 
@@ -179,7 +187,9 @@ def _wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
         bound = signature.bind(self, *args, **kwargs)
         arguments = dict(bound.arguments)
         arguments.pop(next(iter(signature.parameters)))  # self
-        found = argument_problems(signature, _hints(fn), arguments)
+        found = argument_problems(
+            signature, _hints(fn), arguments, spacing=name in SPACING_FOLDED
+        )
         if found:
             # The method's own pure format checks join the refusal: every problem at once.
             # (Without a problem here, the method runs them itself, after its access check.)
