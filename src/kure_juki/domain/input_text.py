@@ -65,6 +65,8 @@ def text_problem(
 
     *spacing*: the text is a criterion whose whitespace is folded away (a search), so
     whitespace controls (tab, line breaks, U+001C–U+001F, U+0085) are only spacing there."""
+    if not _UNSAFE.search(text):  # nearly all text: one scan
+        return None
     if _NUL in text:
         return problem("KJ-FMT-801", item, where)
     if _SURROGATE.search(text):
@@ -94,10 +96,11 @@ def _join(path: str, part: str | int) -> str:
 
 
 def _leaf(part: str | int, parent: str | None) -> str | None:
-    """The item a value belongs to: its key, or for a list element, the list's item."""
+    """The item a value belongs to: its key (already found clean), or for a list element,
+    the list's item."""
     if isinstance(part, int):
         return parent
-    return printable(part[:MAX_PATH_PART])
+    return part[:MAX_PATH_PART]
 
 
 def _children(value: Any) -> Iterator[tuple[str | int, Any]] | None:
@@ -126,32 +129,43 @@ def input_problems(
     found: list[Problem] = []
     seen: set[int] = set()  # containers already walked: a cycle is walked once
     stack: list[tuple[Any, str, str | None]] = [(value, path, item)]
+    unsafe = _UNSAFE.search
     while stack and len(found) < MAX_PROBLEMS:
         current, where, name = stack.pop()
-        if isinstance(current, str):
-            p = text_problem(current, name, where or None, spacing=spacing)
-            if p is not None:
-                found.append(p)
+        kind = type(current)
+        if kind is str or isinstance(current, str):
+            if unsafe(current):
+                p = text_problem(current, name, where or None, spacing=spacing)
+                if p is not None:
+                    found.append(p)
             continue
-        if isinstance(current, int) and not isinstance(current, bool):
+        if kind is bool or current is None or kind is float:
+            continue
+        if kind is int or isinstance(current, int):
             p = int_problem(current, name, where or None)
             if p is not None:
                 found.append(p)
             continue
-        children = _children(current)
+        is_map = kind is dict or isinstance(current, Mapping)
+        children = iter(current.items()) if kind is dict else _children(current)
         if children is None or id(current) in seen:
             continue
         seen.add(id(current))
         pending: list[tuple[Any, str, str | None]] = []
         for key, child in children:
-            if isinstance(current, Mapping):
-                if not isinstance(key, str):
+            if is_map:
+                if type(key) is not str and not isinstance(key, str):
                     found.append(problem("KJ-FMT-804", name, where or None))
                     continue
-                key_problem = text_problem(key, None, _join(where, key))
-                if key_problem is not None:
-                    found.append(key_problem)
-                    continue
-            pending.append((child, _join(where, key), _leaf(key, name)))
+                if unsafe(key):
+                    key_problem = text_problem(key, None, _join(where, key))
+                    if key_problem is not None:
+                        found.append(key_problem)
+                        continue
+                pending.append((child, f"{where}.{key}" if where else key, key)
+                               if len(key) <= MAX_PATH_PART
+                               else (child, _join(where, key), _leaf(key, name)))
+            else:
+                pending.append((child, _join(where, key), _leaf(key, name)))
         stack.extend(reversed(pending))  # depth first, in document order
     return found[:MAX_PROBLEMS]

@@ -205,21 +205,29 @@ def notification_problems(data: Any) -> list[Problem]:
     type, the format checks run on the result, and what they say about the replaced items is
     dropped (those items already carry their structural problem). Logic problems are not
     looked for here; an empty list means the notification is well formed."""
+    return checked_notification(data)[1]
+
+
+def checked_notification(data: Any) -> tuple[Notification | None, list[Problem]]:
+    """The typed notification and :func:`notification_problems` of *data* in one pass; the
+    notification is None when there are problems, or when its shape is a logic refusal
+    (:func:`parse_notification` raises that LogicError)."""
     try:
         n = parse_notification(data)
     except LogicError:
-        return []  # a logic refusal of the notification's shape: the caller raises it
+        return None, []  # a logic refusal of the notification's shape: the caller raises it
     except FormatError as exc:
         structural = list(exc.problems)
         partial = _repaired(data, structural)
         if partial is None:
-            return structural
+            return None, structural
         failed = [p.where for p in structural if p.where]
         checked = check_format(partial)
-        return structural + [
+        return None, structural + [
             p for p in checked if p.severity == "error" and not _under(p.where, failed)
         ]
-    return [p for p in check_format(n) if p.severity == "error"]
+    found = [p for p in check_format(n) if p.severity == "error"]
+    return (None if found else n), found
 
 
 def _under(where: str | None, roots: list[str]) -> bool:

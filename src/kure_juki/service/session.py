@@ -29,7 +29,12 @@ from kure_juki.domain.operator import (
     operator_id_problems,
     operator_key,
 )
-from kure_juki.domain.parsing import notification_problems, parse_date, parse_notification
+from kure_juki.domain.parsing import (
+    checked_notification,
+    notification_problems,
+    parse_date,
+    parse_notification,
+)
 from kure_juki.domain.search import SearchCriteria, check_discipline, given
 from kure_juki.domain.wareki import parse_wareki
 from kure_juki.logs import get_logger
@@ -162,10 +167,11 @@ class Session(AccessOps, CertificateOps, SealOps, CardOps, CsOps, ForeignOps, Se
         concerned: list[str] = list(persons_named({"notification": notification}))
 
         def run() -> Receipt:
-            malformed = notification_problems(notification)  # structure and format, one round
+            n, malformed = checked_notification(notification)  # structure and format at once
             if malformed:
                 raise FormatError(malformed)
-            n = parse_notification(notification)
+            if n is None:
+                n = parse_notification(notification)  # raises the logic refusal of its shape
             persons, households = touched_ids(n)
             with self._reg.store.unit_of_work() as uow:  # 異動抑止, before anything is done
                 # A refusal names everyone the notification concerns, the members of the
