@@ -238,3 +238,35 @@ def test_a_file_s_lines_keep_their_line_breaks_but_not_escaped_controls(
     with pytest.raises(kj.FormatError) as e:
         s.import_immigration_notices(["{}\n", "{}\x00\n"])
     assert e.value.problems[0].where == "lines[1]"
+
+
+def test_a_subclass_s_new_methods_are_guarded_too(
+    populated: tuple[kj.Registry, kj.Session],
+) -> None:
+    class CounterSession(kj.Session):
+        def note(self, text: str) -> str:
+            return text
+
+    reg, s = populated
+    mine = CounterSession(reg, s._op, terminal_id="T-SUB", purpose="resident_records")
+    assert mine.note("呉") == "呉"
+    with pytest.raises(kj.FormatError) as e:
+        mine.note("\x00")
+    assert e.value.problems[0].where == "text"
+    assert last_audit(reg).operation == "note"
+
+
+def test_wrong_arguments_are_a_format_error_not_a_type_error(
+    populated: tuple[kj.Registry, kj.Session],
+) -> None:
+    reg, s = populated
+    for attempt in (
+        lambda: s.resident(),  # type: ignore[call-arg]
+        lambda: s.household("H1", colour="red"),  # type: ignore[call-arg]
+        lambda: reg.login("admin"),  # type: ignore[call-arg]
+    ):
+        before = last_audit(reg).seq
+        with pytest.raises(kj.FormatError) as e:
+            attempt()
+        assert e.value.code == "KJ-FMT-804"
+        assert last_audit(reg).seq == before + 1

@@ -30,7 +30,7 @@ BIGINT_MIN = -(2**63)
 BIGINT_MAX = 2**63 - 1
 
 # Items whose free text may hold line breaks and tabs (the lines of a file keep their endings).
-MULTILINE_ITEMS = frozenset({"lines", "note", "remarks", "memo"})
+MULTILINE_ITEMS = frozenset({"lines", "note", "remarks", "memo", "description"})
 LINE_WHITESPACE = frozenset("\t\n\r")
 
 MAX_PROBLEMS = 1000  # a list of a million bad strings is refused, not itemised a million times

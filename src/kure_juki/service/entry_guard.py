@@ -184,12 +184,20 @@ def _wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def guarded(self: Guarded, *args: Any, **kwargs: Any) -> Any:
-        bound = signature.bind(self, *args, **kwargs)
-        arguments = dict(bound.arguments)
-        arguments.pop(next(iter(signature.parameters)))  # self
-        found = argument_problems(
-            signature, _hints(fn), arguments, spacing=name in SPACING_FOLDED
-        )
+        bound: inspect.BoundArguments | None
+        try:
+            bound = signature.bind(self, *args, **kwargs)
+        except TypeError:  # missing, surplus or unknown arguments: nothing to name them by
+            bound = None
+        arguments: dict[str, Any] = {}
+        if bound is None:
+            found = [problem("KJ-FMT-804")]
+        else:
+            arguments = dict(bound.arguments)
+            arguments.pop(next(iter(signature.parameters)))  # self
+            found = argument_problems(
+                signature, _hints(fn), arguments, spacing=name in SPACING_FOLDED
+            )
         if found:
             # The method's own pure format checks join the refusal: every problem at once.
             # (Without a problem here, the method runs them itself, after its access check.)
@@ -200,6 +208,7 @@ def _wrap(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
             except Exception:
                 log.error("audit_unavailable", operation=name, code=error.code)
             raise error
+        assert bound is not None
         for key, value in arguments.items():
             bound.arguments[key] = value
         return fn(*bound.args, **bound.kwargs)

@@ -66,6 +66,11 @@ def load_policy(source: Policy | Mapping[str, Any] | str | None = None) -> Polic
 class Registry(CsRegistryOps):
     """One municipality's register (住民基本台帳) on one store."""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # A subclass's public methods check their arguments like the register's own.
+        super().__init_subclass__(**kwargs)
+        guard_entry_points(cls)
+
     def __init__(
         self,
         store: Store,

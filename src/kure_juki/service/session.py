@@ -39,7 +39,7 @@ from kure_juki.domain.search import SearchCriteria, check_discipline, given
 from kure_juki.domain.wareki import parse_wareki
 from kure_juki.logs import get_logger
 from kure_juki.ports.storage import UnitOfWork
-from kure_juki.service.entry_guard import guard_entry_points, persons_named
+from kure_juki.service.entry_guard import persons_named
 from kure_juki.service.operators import find_operator
 from kure_juki.service.passwords import hash_password
 from kure_juki.service.receipt import Receipt
@@ -478,9 +478,6 @@ class Session(AccessOps, CertificateOps, SealOps, CardOps, CsOps, ForeignOps, Se
             return [{**e.body(), "hash": e.hash} for e in entries]
 
         return self._audited("audit_search", run)
-
-
-guard_entry_points(Session)
 
 
 def _members(uow: UnitOfWork, household_ids: Iterable[str]) -> list[str]:

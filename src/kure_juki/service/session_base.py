@@ -30,7 +30,7 @@ from kure_juki.domain.resident import Resident
 from kure_juki.domain.support_measures import SupportMeasure
 from kure_juki.logs import get_logger
 from kure_juki.ports.storage import UnitOfWork
-from kure_juki.service.entry_guard import persons_named
+from kure_juki.service.entry_guard import guard_entry_points, persons_named
 
 if TYPE_CHECKING:
     from kure_juki.service.registry import Registry
@@ -154,6 +154,12 @@ def inquiry_problems(
 
 class SessionBase:
     """A logged-in operator at a terminal, working for one purpose (事務)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Every public method of every session class — the mixins, Session, an integrator's
+        # subclass — checks its arguments before anything else (service/entry_guard.py).
+        super().__init_subclass__(**kwargs)
+        guard_entry_points(cls)
 
     def __init__(
         self, registry: Registry, operator: Operator, *, terminal_id: str, purpose: str
