@@ -270,3 +270,10 @@ def test_wrong_arguments_are_a_format_error_not_a_type_error(
             attempt()
         assert e.value.code == "KJ-FMT-804"
         assert last_audit(reg).seq == before + 1
+
+
+@pytest.mark.parametrize("url", ["sqlite:////tmp/a\x00b.db", "memory://\ud800", "sqlite:///\x1b"])
+def test_opening_a_register_at_an_unstorable_url_is_a_format_error(url: str) -> None:
+    with pytest.raises(kj.FormatError) as e:
+        kj.open_registry(url, municipality_code="342025")
+    assert e.value.problems[0].where == "url"

@@ -14,6 +14,7 @@ from kure_juki.domain import audit as audit_chain
 from kure_juki.domain.errors import AccessDenied, FormatError, Problem, RegistryError, problem
 from kure_juki.domain.errors import raise_problems as _raise_problems
 from kure_juki.domain.identifiers import is_valid_local_gov_code
+from kure_juki.domain.input_text import input_problems
 from kure_juki.domain.movement_record import MovementRecord, split_secrets
 from kure_juki.domain.movements import engine
 from kure_juki.domain.movements.base import Allocation, Context, Needs, Outcome
@@ -556,6 +557,8 @@ def open_registry(
     **store_options: Any,
 ) -> Registry:
     """Open the register at *url* (``memory://``, ``sqlite:///…``, ``postgresql+psycopg://…``)."""
+    # Before any file or server is touched (there is no audit log to record it in yet).
+    _raise_problems(input_problems({"url": url, **store_options}))
     store = open_store(url, **store_options)
     return Registry(
         store,
