@@ -204,6 +204,29 @@ def test_arbitrary_text_anywhere_only_raises_typed_errors(
     refused_and_audited(reg, s, probe, text)
 
 
+@pytest.fixture
+def memory_populated(memory_registry: kj.Registry) -> tuple[kj.Registry, kj.Session]:
+    s = memory_registry.login("admin", ADMIN, terminal_id="T-ADMIN", purpose="resident_records")
+    s.submit(move_in())
+    return memory_registry, s
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=500,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_arbitrary_text_anywhere_long_run(
+    memory_populated: tuple[kj.Registry, kj.Session], data: st.DataObject
+) -> None:
+    """The same property at length (500 examples), on the memory store."""
+    reg, s = memory_populated
+    probe = data.draw(st.sampled_from(PROBES), label="probe")
+    refused_and_audited(reg, s, probe, data.draw(BAD_TEXT, label="text"))
+
+
 def test_the_audit_write_records_any_text_escaped(
     populated: tuple[kj.Registry, kj.Session],
 ) -> None:
