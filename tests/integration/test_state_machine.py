@@ -511,6 +511,47 @@ class RegisterMachine(RuleBasedStateMachine):
         self.reg.process_due_move_outs()
         assert self.store.state.residents[rid] == before
         self.s.lift_block(block)
+    @rule(
+        data=st.data(),
+        bad=st.sampled_from(["\x00", "\ud800", "\x1b", "\x9f", "\x7f"]),
+        where=st.sampled_from(["name", "resident", "search", "operator"]),
+    )
+    def unstorable_text(self, data: st.DataObject, bad: str, where: str) -> None:
+        """Text no store holds, anywhere: a FormatError naming the item, nothing changed,
+        the refusal audited (service/entry_guard.py)."""
+        text = data.draw(st.text(max_size=4), label="text") + bad
+        before, content = self.store.snapshot(), self.content()
+        trail = len(self.store.state.audit)
+        attempts = {
+            "name": lambda: self.s.submit(
+                {"type": "correction", "resident_id": "R1", "reason": "誤記",
+                 "changes": {"given_name": text}}
+            ),
+            "resident": lambda: self.s.resident(text),
+            "search": lambda: self.s.search(family_name=text, birth_date="1980-04-01"),
+            "operator": lambda: self.s.add_operator(text, password="x" * 16, role="clerk"),
+        }
+        try:
+            attempts[where]()
+        except kj.FormatError as e:
+            assert {p.code for p in e.problems} & {"KJ-FMT-801", "KJ-FMT-802", "KJ-FMT-803"}
+        else:
+            raise AssertionError(f"unstorable text accepted ({where})")
+        assert self.store.snapshot() == before and self.content() == content
+        assert len(self.store.state.audit) == trail + 1  # the refusal, and only it
+
+    @rule(
+        blank=st.text(st.sampled_from(" \u3000\u2003\u00a0\t\n"), min_size=1, max_size=3),
+        family=st.sampled_from([f for f, _ in FAMILY]),
+    )
+    def blank_search_item(self, blank: str, family: str) -> None:
+        """A blank item does not count toward the two basic items of an identity search."""
+        try:
+            self.s.search(family_name=family, address=blank)
+        except kj.AccessDenied as e:
+            assert e.code == "KJ-ACCESS-002"
+        else:
+            raise AssertionError("a blank address counted as a search item")
 
     @rule(days=st.integers(1, 10))
     def next_day(self, days: int) -> None:

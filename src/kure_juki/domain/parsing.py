@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import types
+import typing
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
 import cattrs
 from cattrs.errors import (
     AttributeValidationNote,
@@ -21,6 +24,7 @@ from cattrs.errors import (
 )
 
 from kure_juki.domain.errors import FormatError, LogicError, Problem, problem
+from kure_juki.domain.format_checks import check_format
 from kure_juki.domain.notifications import NOTIFICATION_TYPES, Notification
 from kure_juki.domain.recorded_date import parse_recorded_date
 
@@ -300,6 +304,123 @@ def parse_notification(data: Any) -> Notification:
     if found:
         raise FormatError(found)
     return notification
+
+
+def notification_problems(data: Any) -> list[Problem]:
+    """Every format-level problem of *data* in one round: its structure (cattrs) and the format
+    checks (形式チェック) on whatever could be structured. A date written wrong does not hide a
+    name written wrong: each structural fault is replaced by a neutral value of the right
+    type, the format checks run on the result, and what they say about the replaced items is
+    dropped (those items already carry their structural problem). Logic problems are not
+    looked for here; an empty list means the notification is well formed."""
+    return checked_notification(data)[1]
+
+
+def checked_notification(data: Any) -> tuple[Notification | None, list[Problem]]:
+    """The typed notification and :func:`notification_problems` of *data* in one pass; the
+    notification is None when there are problems, or when its shape is a logic refusal
+    (:func:`parse_notification` raises that LogicError)."""
+    try:
+        n = parse_notification(data)
+    except LogicError:
+        return None, []  # a logic refusal of the notification's shape: the caller raises it
+    except FormatError as exc:
+        structural = list(exc.problems)
+        partial = _repaired(data, structural)
+        if partial is None:
+            return None, structural
+        failed = [p.where for p in structural if p.where]
+        checked = check_format(partial)
+        return None, structural + [
+            p for p in checked if p.severity == "error" and not _under(p.where, failed)
+        ]
+    found = [p for p in check_format(n) if p.severity == "error"]
+    return (None if found else n), found
+
+
+def _under(where: str | None, roots: list[str]) -> bool:
+    return where is not None and any(
+        where == r or where.startswith((f"{r}.", f"{r}[")) for r in roots
+    )
+
+
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _path(where: str) -> list[str | int]:
+    return [int(i) if i else name for name, i in _PATH_PART.findall(where)]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _type_at(cls: type, parts: list[str | int]) -> Any:
+    tp: Any = cls
+    for part in parts:
+        tp = _non_optional(tp)
+        tp = typing.get_args(tp)[0] if isinstance(part, int) else typing.get_type_hints(tp)[part]
+    return _non_optional(tp)
+
+
+def _non_optional(tp: Any) -> Any:
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return next(a for a in typing.get_args(tp) if a is not type(None))
+    return tp
+
+
+def _neutral(tp: Any) -> Any:
+    """A value of type *tp* that structures (its content is never judged)."""
+    if tp is str:
+        return ""
+    if tp is bool:
+        return False
+    if tp is int:
+        return 1
+    if tp is dt.date:
+        return "2000-01-01"
+    origin = typing.get_origin(tp)
+    if origin is tuple or origin is list:
+        return []
+    if origin is dict or tp is dict:
+        return {}
+    if attrs.has(tp):
+        hints = typing.get_type_hints(tp)
+        return {
+            f.name: _neutral(_non_optional(hints[f.name]))
+            for f in attrs.fields(tp)
+            if f.default is attrs.NOTHING and f.init
+        }
+    return None
+
+
+def _repaired(data: Any, structural: list[Problem]) -> Notification | None:
+    """*data* structured with each faulty item replaced (unknown keys dropped), or None."""
+    kind = data.get("type") if isinstance(data, Mapping) else None
+    cls = NOTIFICATION_TYPES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        return None
+    body = _plain({k: v for k, v in data.items() if k != "type"})
+    try:
+        for p in structural:
+            if not p.where:
+                return None
+            parts = _path(p.where)
+            parent: Any = body
+            for part in parts[:-1]:
+                parent = parent[part]
+            if p.code == "KJ-FMT-001":
+                parent.pop(parts[-1], None)
+            else:
+                parent[parts[-1]] = _neutral(_type_at(cls, parts))
+        result: Notification = CONVERTER.structure(body, cls)
+    except Exception:
+        return None
+    return result
 
 
 def unstructure_notification(notification: Notification) -> dict[str, Any]:

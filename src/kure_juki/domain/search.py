@@ -21,6 +21,12 @@ def fold(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
+def given(value: str | None) -> bool:
+    """Whether a text criterion says anything: a blank one (spaces, 全角スペース, tabs, line
+    breaks, any Unicode whitespace) is no criterion and does not count toward the rule."""
+    return value is not None and bool(fold(value))
+
+
 @attrs.frozen
 class SearchCriteria:  # 検索条件
     family_name: str | None = None  # kanji, or kana for a fuzzy (清音化) match
@@ -38,12 +44,12 @@ class SearchCriteria:  # 検索条件
     @property
     def basic_items(self) -> int:
         """How many of 氏名, 住所, 生年月日 are given (sex does not count)."""
-        has_name = bool(self.family_name or self.given_name)
-        return sum((has_name, bool(self.address), self.birth_date is not None))
+        has_name = given(self.family_name) or given(self.given_name)
+        return sum((has_name, given(self.address), self.birth_date is not None))
 
     @property
     def by_code(self) -> bool:
-        return bool(self.resident_code or self.my_number)
+        return given(self.resident_code) or given(self.my_number)
 
 
 def check_discipline(c: SearchCriteria) -> list[Problem]:

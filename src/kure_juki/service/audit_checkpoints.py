@@ -30,6 +30,7 @@ import nacl.exceptions
 
 from kure_juki.domain import audit as audit_chain
 from kure_juki.domain.audit import AuditEntry
+from kure_juki.domain.input_text import printable
 from kure_juki.ports.storage import Store, UnitOfWork
 from kure_juki.service.signing_keys import SigningKeys
 
@@ -45,11 +46,13 @@ REDACTED = "[REDACTED]"
 
 def scrub(value: Any) -> Any:
     """*value* with every My Number-shaped run masked: audit fields that come from callers
-    (an id typed into the wrong field) must not carry one into the permanent log."""
+    (an id typed into the wrong field) must not carry one into the permanent log. Control
+    characters and lone surrogates are written as escapes, so that whatever a caller typed
+    can be encoded, stored and chained (the refusal of bad text is itself recorded)."""
     if isinstance(value, str):
-        return _MY_NUMBER.sub(REDACTED, value)
+        return _MY_NUMBER.sub(REDACTED, printable(value))
     if isinstance(value, dict):
-        return {str(k): scrub(v) for k, v in value.items()}
+        return {scrub(str(k)): scrub(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [scrub(v) for v in value]
     return value

@@ -14,11 +14,12 @@ from kure_juki.domain import audit as audit_chain
 from kure_juki.domain.errors import AccessDenied, FormatError, Problem, RegistryError, problem
 from kure_juki.domain.errors import raise_problems as _raise_problems
 from kure_juki.domain.identifiers import is_valid_local_gov_code
+from kure_juki.domain.input_text import input_problems
 from kure_juki.domain.movement_record import MovementRecord, split_secrets
 from kure_juki.domain.movements import engine
 from kure_juki.domain.movements.base import Allocation, Context, Needs, Outcome
 from kure_juki.domain.notifications import Cancellation, ConfirmMoveOut, Notification
-from kure_juki.domain.operator import Operator
+from kure_juki.domain.operator import Operator, normalise_operator_id, operator_id_problems
 from kure_juki.domain.parsing import unstructure_notification
 from kure_juki.domain.policy import Policy
 from kure_juki.logs import get_logger
@@ -27,11 +28,13 @@ from kure_juki.ports.cs_link import CsLink
 from kure_juki.ports.numbering import NumberingService, bound
 from kure_juki.ports.storage import Store, UnitOfWork
 from kure_juki.service import audit_checkpoints as checkpoints
+from kure_juki.service.entry_guard import guard_entry_points, persons_named
 from kure_juki.service.movement_support import (
     images,
     purpose_problems,
     resolve_cancellation,
 )
+from kure_juki.service.operators import find_operator
 from kure_juki.service.passwords import check_password, hash_password
 from kure_juki.service.receipt import BatchReceipts, HeldBack, Receipt
 from kure_juki.service.registry_cs import CsRegistryOps
@@ -67,6 +70,11 @@ def load_policy(source: Policy | Mapping[str, Any] | str | None = None) -> Polic
 
 class Registry(CsRegistryOps):
     """One municipality's register (住民基本台帳) on one store."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # A subclass's public methods check their arguments like the register's own.
+        super().__init_subclass__(**kwargs)
+        guard_entry_points(cls)
 
     def __init__(
         self,
@@ -147,12 +155,12 @@ class Registry(CsRegistryOps):
             operator_id=checkpoints.clean_id(fields.pop("operator_id", None)),
             terminal_id=checkpoints.clean_id(fields.pop("terminal_id", None)),
             purpose=checkpoints.clean_id(fields.pop("purpose", None)),
-            operation=fields.pop("operation"),
+            operation=checkpoints.scrub(fields.pop("operation")),
             subject_ids=tuple(
                 checkpoints.clean_id(s) or "" for s in fields.pop("subject_ids", ())
             ),
             outcome=fields.pop("outcome", "ok"),
-            code=fields.pop("code", None),
+            code=checkpoints.clean_id(fields.pop("code", None)),
             detail=checkpoints.scrub(fields.pop("detail", {})),
         )
         if fields:
@@ -202,9 +210,13 @@ class Registry(CsRegistryOps):
     def bootstrap_admin(self, operator_id: str, password: str) -> None:
         """The first administrator; refused once any operator exists."""
         self._check_new_password(password)
+        operator_id = normalise_operator_id(operator_id)
         with self.store.unit_of_work() as uow:
-            if uow.operators.any():
-                error = AccessDenied(problem("KJ-AUTH-007"))
+            refused = operator_id_problems(operator_id)
+            if uow.operators.any() or refused:
+                error: RegistryError = AccessDenied(refused or problem("KJ-AUTH-007"))
+                if refused and refused[0].code.startswith("KJ-FMT"):
+                    error = FormatError(refused)
                 self.append_audit(
                     uow,
                     operation="bootstrap_admin",
@@ -227,6 +239,35 @@ class Registry(CsRegistryOps):
             )
             uow.commit()
 
+    # -- the argument check of every public method (service/entry_guard.py) ---------------
+    def _refuse_input(
+        self, operation: str, error: FormatError, arguments: Mapping[str, Any]
+    ) -> None:
+        """A call refused before anything was read, recorded with who asked, as far as the
+        arguments say (a refused login names the id typed, escaped)."""
+
+        def given(name: str) -> str | None:
+            value = arguments.get(name)
+            return value if isinstance(value, str) else None
+
+        self.audit_now(
+            operation=operation,
+            outcome="refused",
+            code=error.code,
+            operator_id=given("operator_id"),
+            terminal_id=given("terminal_id"),
+            purpose=given("purpose"),
+            subject_ids=persons_named(arguments),
+            detail={
+                "problems": [p.code for p in error.problems],
+                "items": [p.where for p in error.problems],
+            },
+        )
+        log.info("refused", operation=operation, code=error.code)
+
+    def _entry_problems(self, operation: str, arguments: Mapping[str, Any]) -> list[Problem]:
+        return []
+
     def _check_new_password(self, password: str) -> None:
         if not isinstance(password, str) or len(password) < self.policy.min_password_length:
             raise AccessDenied(problem("KJ-AUTH-004", "password"))
@@ -236,7 +277,7 @@ class Registry(CsRegistryOps):
 
         base = {"operator_id": operator_id, "terminal_id": terminal_id, "purpose": purpose}
         with self.store.unit_of_work() as uow:
-            op = uow.operators.get(operator_id) if isinstance(operator_id, str) else None
+            op = find_operator(uow, operator_id)
             error: RegistryError | None = None
             if not isinstance(terminal_id, str) or not terminal_id.strip():
                 error = AccessDenied(problem("KJ-AUTH-008", "terminal_id"))
@@ -587,6 +628,7 @@ class Registry(CsRegistryOps):
 
 def _wheres(error: RegistryError) -> set[str]:
     return {p.where for p in error.problems if p.where}
+guard_entry_points(Registry)
 
 
 def store_outcome(uow: UnitOfWork, outcome: Outcome) -> None:
@@ -616,6 +658,8 @@ def open_registry(
     **store_options: Any,
 ) -> Registry:
     """Open the register at *url* (``memory://``, ``sqlite:///…``, ``postgresql+psycopg://…``)."""
+    # Before any file or server is touched (there is no audit log to record it in yet).
+    _raise_problems(input_problems({"url": url, **store_options}))
     store = open_store(url, **store_options)
     return Registry(
         store,

@@ -19,15 +19,30 @@ from kure_juki.domain.errors import (
     ConflictError,
     FormatError,
     NotFound,
+    Problem,
     RegistryError,
     problem,
 )
-from kure_juki.domain.operator import ROLES, Operator
-from kure_juki.domain.parsing import parse_date, parse_notification
+from kure_juki.domain.operator import (
+    ROLES,
+    Operator,
+    normalise_operator_id,
+    operator_id_problems,
+    operator_key,
+)
+from kure_juki.domain.parsing import (
+    checked_notification,
+    notification_problems,
+    parse_date,
+    parse_notification,
+)
 from kure_juki.domain.recorded_date import parse_recorded_date
-from kure_juki.domain.search import SearchCriteria, check_discipline
+from kure_juki.domain.search import SearchCriteria, check_discipline, given
 from kure_juki.domain.wareki import parse_wareki
 from kure_juki.logs import get_logger
+from kure_juki.ports.storage import UnitOfWork
+from kure_juki.service.entry_guard import persons_named
+from kure_juki.service.operators import find_operator
 from kure_juki.service.passwords import hash_password
 from kure_juki.service.receipt import BatchReceipts, Receipt
 from kure_juki.service.session_access import AccessOps
@@ -77,18 +92,27 @@ class Session(AccessOps, CertificateOps, SealOps, CardOps, CsOps, ForeignOps, Se
         self._guard("manage_operators")
 
         def add() -> None:
-            if not isinstance(operator_id, str) or not operator_id.strip():
-                raise FormatError(problem("KJ-FMT-017", "operator_id"))
+            new_id = normalise_operator_id(operator_id)
+            refused = operator_id_problems(new_id)
+            if refused:
+                raise (AccessDenied if refused[0].code.startswith("KJ-ACCESS") else FormatError)(
+                    refused
+                )
             hidden = self._hidden_items(hidden_items)
             if role not in self._reg.policy.roles and role not in ROLES:
                 raise AccessDenied(problem("KJ-ACCESS-004", "role"))
             self._reg._check_new_password(password)
             with self._reg.store.unit_of_work() as uow:
-                if uow.operators.get(operator_id) is not None:
+                # Never reused, and never a look-alike: ｃｌｅｒｋ01, Clerk01 and " clerk01"
+                # are all clerk01 to the person reading the audit log.
+                key = operator_key(new_id)
+                if uow.operators.get(new_id) is not None or any(
+                    operator_key(op.operator_id) == key for op in uow.operators.iter_all()
+                ):
                     raise ConflictError(problem("KJ-CONFLICT-002", "operator_id"))
                 uow.operators.put(
                     Operator(
-                        operator_id=operator_id,
+                        operator_id=new_id,
                         role=role,
                         password_hash=hash_password(password),
                         created_at=self._reg.now(),
@@ -101,7 +125,7 @@ class Session(AccessOps, CertificateOps, SealOps, CardOps, CsOps, ForeignOps, Se
                     operator_id=self.operator_id,
                     terminal_id=self.terminal_id,
                     purpose=self.purpose,
-                    detail={"new_operator_id": operator_id, "role": role},
+                    detail={"new_operator_id": new_id, "role": role},
                 )
                 uow.commit()
 
@@ -112,7 +136,7 @@ class Session(AccessOps, CertificateOps, SealOps, CardOps, CsOps, ForeignOps, Se
 
         def change() -> None:
             with self._reg.store.unit_of_work() as uow:
-                op = uow.operators.get(operator_id)
+                op = find_operator(uow, operator_id)
                 if op is None:
                     raise NotFound(problem("KJ-NOTFOUND-003", "operator_id"))
                 uow.operators.put(attrs.evolve(op, version=op.version + 1, **changes))
@@ -122,7 +146,7 @@ class Session(AccessOps, CertificateOps, SealOps, CardOps, CsOps, ForeignOps, Se
                     operator_id=self.operator_id,
                     terminal_id=self.terminal_id,
                     purpose=self.purpose,
-                    detail={"target_operator_id": operator_id},
+                    detail={"target_operator_id": op.operator_id},
                 )
                 uow.commit()
 
@@ -140,13 +164,23 @@ class Session(AccessOps, CertificateOps, SealOps, CardOps, CsOps, ForeignOps, Se
     # -- movements ----------------------------------------------------------------------
     def submit(self, notification: Any) -> Receipt:
         """Register one notification (届出); every problem found is raised at once."""
-        self._guard("submit")
+        self._guard("submit", persons_named({"notification": notification}))
         kind = notification.get("type") if isinstance(notification, dict) else None
+        concerned: list[str] = list(persons_named({"notification": notification}))
 
         def run() -> Receipt:
-            n = parse_notification(notification)
+            n, malformed = checked_notification(notification)  # structure and format at once
+            if malformed:
+                raise FormatError(malformed)
+            if n is None:
+                n = parse_notification(notification)  # raises the logic refusal of its shape
             persons, households = touched_ids(n)
             with self._reg.store.unit_of_work() as uow:  # 異動抑止 on the named, before anything
+                # A refusal names everyone the notification concerns, the members of the
+                # households it names included, so that each finds it in the audit trail.
+                for rid in [*persons, *_members(uow, households)]:
+                    if rid not in concerned:
+                        concerned.append(rid)
                 check_movement(uow, persons, households, now=self._reg.now())
             # The movement checks again, inside its unit, on everyone it writes; its alerts
             # come back in the receipt.
@@ -172,6 +206,7 @@ class Session(AccessOps, CertificateOps, SealOps, CardOps, CsOps, ForeignOps, Se
                 "submit",
                 outcome="refused",
                 code=error.code,
+                subject_ids=tuple(concerned),
                 detail={
                     "type": kind if isinstance(kind, str) else None,
                     "problems": [p.code for p in error.problems],
@@ -261,6 +296,7 @@ class Session(AccessOps, CertificateOps, SealOps, CardOps, CsOps, ForeignOps, Se
         or when *requester_resident_id* is a perpetrator protected against by any member.
         """
         self._guard("read")
+        concerned: list[str] = []  # filled once the members are known: a refusal names them
 
         def read() -> dict[str, Any]:
             with self._reg.store.unit_of_work() as uow:
@@ -269,6 +305,7 @@ class Session(AccessOps, CertificateOps, SealOps, CardOps, CsOps, ForeignOps, Se
                     raise NotFound(problem("KJ-NOTFOUND-002", "household_id"))
                 items = self._items(list_view=True)
                 members = uow.residents.members(household_id)
+                concerned.extend(m.resident_id for m in members)
                 found = self._inquiry(uow, members, requester_resident_id)
                 errors = [p for ps in found.values() for p in ps if p.severity == "error"]
                 if errors:
@@ -297,7 +334,7 @@ class Session(AccessOps, CertificateOps, SealOps, CardOps, CsOps, ForeignOps, Se
                 uow.commit()
                 return view
 
-        return self._audited("read_household", read)
+        return self._audited("read_household", read, concerned)
 
     def search(
         self, *, requester_resident_id: str | None = None, **criteria: Any
@@ -354,12 +391,24 @@ class Session(AccessOps, CertificateOps, SealOps, CardOps, CsOps, ForeignOps, Se
 
         return self._audited("search", run)
 
+    def _entry_problems(self, operation: str, arguments: Mapping[str, Any]) -> list[Problem]:
+        """A notification's structure and format, checked with its text: one round."""
+        if operation == "submit":
+            return notification_problems(arguments.get("notification"))
+        return []
+
     @staticmethod
     def _criteria(raw: dict[str, Any]) -> tuple[SearchCriteria, int]:
         unknown = sorted(set(raw) - SEARCH_KEYS)
         if unknown:
             raise FormatError([problem("KJ-FMT-001", k) for k in unknown])
-        values = {k: v for k, v in raw.items() if v is not None}
+        # A blank text criterion is no criterion: it neither counts toward the two-item rule
+        # (check_discipline) nor narrows the search.
+        values = {
+            k: v
+            for k, v in raw.items()
+            if v is not None and not (isinstance(v, str) and not given(v))
+        }
         found = []
         for key in (
             "family_name",
@@ -414,7 +463,13 @@ class Session(AccessOps, CertificateOps, SealOps, CardOps, CsOps, ForeignOps, Se
                 if value is not None and not isinstance(value, str):
                     raise FormatError(problem("KJ-FMT-025", name))
             with self._reg.store.unit_of_work() as uow:
-                entries = uow.audit.search(subject_id=resident_id, operator_id=operator_id)
+                wanted = operator_id
+                if operator_id is not None:
+                    found_op = find_operator(uow, operator_id)
+                    wanted = (
+                        found_op.operator_id if found_op else normalise_operator_id(operator_id)
+                    )
+                entries = uow.audit.search(subject_id=resident_id, operator_id=wanted)
                 self._reg.append_audit(
                     uow,
                     operation="audit_search",
@@ -455,6 +510,10 @@ def _search_birth(value: Any) -> tuple[dt.date, dt.date | None] | None:
 
 
 _ISO_LIKE = re.compile(r"\A[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\Z")
+
+
+def _members(uow: UnitOfWork, household_ids: Iterable[str]) -> list[str]:
+    return [m.resident_id for hid in household_ids for m in uow.residents.members(hid)]
 
 
 def _search_date(value: Any) -> dt.date | None:

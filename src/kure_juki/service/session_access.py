@@ -35,6 +35,7 @@ from kure_juki.domain.resident import Resident
 from kure_juki.domain.support_measures import SupportMeasure
 from kure_juki.domain.transfers import Recipient, changed_since, parse_recipients
 from kure_juki.ports.storage import Store, UnitOfWork
+from kure_juki.service.operators import find_operator
 from kure_juki.service.session_base import MEASURE_INDEX, SessionBase
 from kure_juki.service.views import full_view, history_view, project
 
@@ -176,7 +177,7 @@ class AccessOps(SessionBase):
         def run() -> frozenset[str]:
             hidden = self._hidden_items(hide)
             with self._reg.store.unit_of_work() as uow:
-                op = uow.operators.get(operator_id) if isinstance(operator_id, str) else None
+                op = find_operator(uow, operator_id)
                 if op is None:
                     raise NotFound(problem("KJ-NOTFOUND-003", "operator_id"))
                 uow.operators.put(attrs.evolve(op, version=op.version + 1, hidden_items=hidden))
@@ -184,7 +185,7 @@ class AccessOps(SessionBase):
                     uow,
                     "policy_change",
                     change="operator_switches",
-                    target_operator_id=operator_id,
+                    target_operator_id=op.operator_id,
                     hidden=sorted(hidden),
                 )
                 uow.commit()
@@ -229,18 +230,21 @@ class AccessOps(SessionBase):
                 or max_records <= 0
             ):
                 raise FormatError(problem("KJ-FMT-402", "max_records"))
-            if operator_id == self.operator_id and not self._reg.policy.self_approval:
-                raise AccessDenied(problem("KJ-ACCESS-013", "operator_id"))
             token = secrets.token_urlsafe(32)
             with self._reg.store.unit_of_work() as uow:
-                op = uow.operators.get(operator_id) if isinstance(operator_id, str) else None
+                op = find_operator(uow, operator_id)
                 if op is None:
                     raise NotFound(problem("KJ-NOTFOUND-003", "operator_id"))
+                # Compared as stored: a full-width or padded spelling of one's own id is still
+                # one's own id.
+                approved_id = op.operator_id
+                if approved_id == self.operator_id and not self._reg.policy.self_approval:
+                    raise AccessDenied(problem("KJ-ACCESS-013", "operator_id"))
                 if not op.active:
                     raise LogicError(problem("KJ-LOGIC-404", "operator_id"))
                 a = approvals.grant(
                     approvals.token_digest(token),
-                    operator_id=operator_id,
+                    operator_id=approved_id,
                     max_records=max_records,
                     approved_by=self.operator_id,
                     now=self._reg.now(),
@@ -251,10 +255,10 @@ class AccessOps(SessionBase):
                     uow,
                     "approve_bulk_output",
                     approval=a.approval_id[:16],
-                    approved_operator_id=operator_id,
+                    approved_operator_id=approved_id,
                     max_records=max_records,
                     expires_at=a.expires_at.isoformat(),
-                    self_approved=operator_id == self.operator_id,
+                    self_approved=approved_id == self.operator_id,
                 )
                 uow.commit()
             return token
@@ -598,6 +602,8 @@ class AccessOps(SessionBase):
     def _change_block(
         self, operation: str, block_id: str, change: Callable[[Block], Block]
     ) -> dict[str, Any]:
+        concerned: list[str] = []  # a refusal names the person the block is set on
+
         def run() -> dict[str, Any]:
             with self._reg.store.unit_of_work() as uow:
                 d = (
@@ -608,6 +614,8 @@ class AccessOps(SessionBase):
                 if d is None:
                     raise NotFound(problem("KJ-NOTFOUND-402", "block_id"))
                 b = Block.from_dict(d)
+                if b.scope == "person":
+                    concerned.append(b.target_id)
                 if b.lifted_at is not None:
                     raise LogicError(problem("KJ-LOGIC-402", "block_id"))
                 b = change(b)
@@ -623,7 +631,7 @@ class AccessOps(SessionBase):
                 uow.commit()
                 return {**b.to_dict(), "state": b.state(self._reg.now())}
 
-        return self._audited(operation, run)
+        return self._audited(operation, run, concerned)
 
     def lift_block(self, block_id: str) -> dict[str, Any]:
         """解除: the block no longer applies (kept for the record)."""
@@ -746,6 +754,8 @@ class AccessOps(SessionBase):
         measure_id: str,
         change: Callable[[SupportMeasure, dt.date], SupportMeasure],
     ) -> dict[str, Any]:
+        concerned: list[str] = []  # a refusal names the persons the measure protects
+
         def run() -> dict[str, Any]:
             with self._reg.store.unit_of_work() as uow:
                 d = (
@@ -755,7 +765,9 @@ class AccessOps(SessionBase):
                 )
                 if d is None:
                     raise NotFound(problem("KJ-NOTFOUND-403", "measure_id"))
-                m = change(SupportMeasure.from_dict(d), self._reg.today())
+                current = SupportMeasure.from_dict(d)
+                concerned.extend(current.protected_ids)
+                m = change(current, self._reg.today())
                 self._put_measure(uow, m)
                 self._record(
                     uow,
@@ -767,7 +779,7 @@ class AccessOps(SessionBase):
                 uow.commit()
                 return m.to_dict()
 
-        return self._audited(operation, run)
+        return self._audited(operation, run, concerned)
 
     def extend_support_measure(self, measure_id: str) -> dict[str, Any]:
         """延長: a further year, from one month before the current end until that end."""

@@ -18,18 +18,19 @@ warnings (alert-level blocks, support-measure alerts) to hand back with the cert
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from kure_juki.domain import blocks as blocks_rules
 from kure_juki.domain import support_measures as measures_rules
 from kure_juki.domain.blocks import Block
-from kure_juki.domain.errors import AccessDenied, Problem, RegistryError, problem
+from kure_juki.domain.errors import AccessDenied, FormatError, Problem, RegistryError, problem
 from kure_juki.domain.operator import Operator
 from kure_juki.domain.resident import Resident
 from kure_juki.domain.support_measures import SupportMeasure
 from kure_juki.logs import get_logger
 from kure_juki.ports.storage import UnitOfWork
+from kure_juki.service.entry_guard import guard_entry_points, persons_named
 
 if TYPE_CHECKING:
     from kure_juki.service.registry import Registry
@@ -154,6 +155,12 @@ def inquiry_problems(
 class SessionBase:
     """A logged-in operator at a terminal, working for one purpose (事務)."""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Every public method of every session class — the mixins, Session, an integrator's
+        # subclass — checks its arguments before anything else (service/entry_guard.py).
+        super().__init_subclass__(**kwargs)
+        guard_entry_points(cls)
+
     def __init__(
         self, registry: Registry, operator: Operator, *, terminal_id: str, purpose: str
     ) -> None:
@@ -191,6 +198,31 @@ class SessionBase:
     ) -> None:
         self._audit(operation, outcome="refused", code=error.code, subject_ids=tuple(subject_ids))
         log.info("refused", operation=operation, code=error.code, operator_id=self.operator_id)
+
+    def _refuse_input(
+        self, operation: str, error: FormatError, arguments: Mapping[str, Any]
+    ) -> None:
+        """A call refused by the argument check (:mod:`kure_juki.service.entry_guard`),
+        before anything was read: recorded with the items at fault and the persons named."""
+        detail: dict[str, Any] = {
+            "problems": [p.code for p in error.problems],
+            "items": [p.where for p in error.problems],
+        }
+        notification = arguments.get("notification")
+        if isinstance(notification, Mapping) and isinstance(notification.get("type"), str):
+            detail["type"] = notification["type"]  # escaped by the audit write
+        self._audit(
+            operation,
+            outcome="refused",
+            code=error.code,
+            subject_ids=persons_named(arguments),
+            detail=detail,
+        )
+        log.info("refused", operation=operation, code=error.code, operator_id=self.operator_id)
+
+    def _entry_problems(self, operation: str, arguments: Mapping[str, Any]) -> list[Problem]:
+        """The method's own pure format checks, run with the argument check (none here)."""
+        return []
 
     def _guard(self, operation: str, subject_ids: Iterable[str] = ()) -> None:
         now = self._reg.now()

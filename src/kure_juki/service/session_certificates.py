@@ -135,7 +135,7 @@ class CertificateOps(SessionBase):
         )
         self._audited("print", lambda: self._check_my_number(ask), subjects)
         self._guard("certificate", subjects)
-        return self._audited("print", lambda: self._issue(ask), subjects)
+        return self._audited("print", lambda: self._issue(ask, subjects), subjects)
 
     # -- steps ----------------------------------------------------------------------------
     def _check_my_number(self, ask: _Ask) -> None:
@@ -224,7 +224,9 @@ class CertificateOps(SessionBase):
         return [r for r in uow.residents.iter_all()
                 if r.is_living and r.address.text.startswith(prefix)], False
 
-    def _issue(self, ask: _Ask) -> Certificate:
+    def _issue(self, ask: _Ask, concerned: list[str] | None = None) -> Certificate:
+        """Issue what *ask* names; *concerned* (the ids a refusal's audit entry names) gets
+        the persons found, so that a refusal for a household names its members."""
         today = self._reg.today()
         seal = None
         if ask.kind is CertificateKind.INKAN and ask.resident_ids is not None:
@@ -235,6 +237,8 @@ class CertificateOps(SessionBase):
                                   registration.registered_on)
         with self._reg.store.unit_of_work() as uow:
             residents, whole = self._persons(uow, ask)
+            if concerned is not None:
+                concerned.extend(r.resident_id for r in residents if r.resident_id not in concerned)
             if ask.requester is not None and uow.residents.get(ask.requester) is None:
                 raise NotFound(problem("KJ-CERT-045", "requester_resident_id"))
             self._check_items(ask, residents)

@@ -128,6 +128,7 @@ class CsOps(SessionBase):
         certificate; then the register's own checks of a 転入. Audited like every submit.
         """
         self._guard("submit")
+        concerned: list[str] = []  # a refusal names the persons the move-in concerns
 
         def run() -> Receipt:
             cs = link if link is not None else self._reg.cs_link
@@ -153,6 +154,10 @@ class CsOps(SessionBase):
             n = parse_notification(data)
             persons, households = touched_ids(n)
             with self._reg.store.unit_of_work() as uow:  # 異動抑止, as for any submit
+                concerned.extend(persons)
+                concerned.extend(
+                    m.resident_id for hid in households for m in uow.residents.members(hid)
+                )
                 check_movement(uow, persons, households, now=self._reg.now())
             with special_move_in(certificate.certificate_number):
                 receipt = self._reg.run_movement(
@@ -170,4 +175,4 @@ class CsOps(SessionBase):
                 )
             return receipt
 
-        return self._audited("special_move_in", run)
+        return self._audited("special_move_in", run, concerned)

@@ -18,6 +18,7 @@ import attrs
 
 from kure_juki.domain.errors import FormatError, RegistryError, problem
 from kure_juki.domain.foreign_categories import MID_LONG, PROVISIONAL_STAY, TEMPORARY_REFUGE
+from kure_juki.domain.input_text import input_problems
 from kure_juki.domain.parsing import parse_date
 from kure_juki.domain.resident import Resident
 from kure_juki.service.session_base import SessionBase
@@ -94,6 +95,10 @@ class ForeignOps(SessionBase):
     def _one_notice(self, line: int, raw: str) -> NoticeOutcome:
         try:
             data = json.loads(raw)
+            # JSON escapes (\u0000, \ud800) decode into text no store can hold.
+            unstorable = input_problems(data)
+            if unstorable:
+                raise FormatError(unstorable)
             if not isinstance(data, dict) or data.get("kind") not in NOTICE_KINDS:
                 raise FormatError(problem("KJ-FMT-013", "kind"))
             card = data.get("residence_card_number")
