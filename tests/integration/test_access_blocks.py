@@ -75,7 +75,12 @@ def test_a_movement_block_refuses_the_notification_and_changes_nothing(
         s.submit(move([head, wife]))
     assert e.value.code == "KJ-ACCESS-008"
     assert s.resident(wife) == before and s.resident(head)["address"] == before["address"]
-    s.submit(move_alone(head))  # the other member is free
+    # The head leaving alone would make her head ex officio: the block holds on every person
+    # the movement writes, not only on those it names.
+    with pytest.raises(kj.AccessDenied) as e:
+        s.submit(move_alone(head))
+    assert e.value.code == "KJ-ACCESS-008"
+    assert s.resident(wife) == before
     refused = [
         x
         for x in login(registry, "admin").audit_trail(operator_id="clerk01")
@@ -83,6 +88,7 @@ def test_a_movement_block_refuses_the_notification_and_changes_nothing(
     ]
     assert refused[-1]["code"] == "KJ-ACCESS-008"
     s.lift_block(block)
+    s.submit(move_alone(head))
     s.submit(move([wife]))
 
 
