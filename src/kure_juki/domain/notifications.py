@@ -52,6 +52,7 @@ class PersonEntry:  # 届出の対象者
     stay_expires_on: dt.date | None = None  # 在留期間満了日
     residence_card_number: str | None = None  # 在留カード等番号
     alias: str | None = None  # 通称
+    stay_period: str | None = None  # 在留期間 (3年, 6月, 5年3月 …)
 
     @property
     def is_foreign(self) -> bool:
@@ -201,6 +202,7 @@ class ResidenceStatusChange(Notification):  # 在留資格変更 (入管庁か�
     residence_status: str
     stay_expires_on: dt.date
     residence_card_number: str | None = None
+    stay_period: str | None = None  # 在留期間 granted with the new 満了の日
     before: StatusSnapshot | None = None
 
 
@@ -211,6 +213,7 @@ class StayExtension(Notification):  # 在留期間更新
     resident_id: str
     stay_expires_on: dt.date
     residence_card_number: str | None = None
+    stay_period: str | None = None  # 在留期間 granted with the new 満了の日
     before: StatusSnapshot | None = None
 
 

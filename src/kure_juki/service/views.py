@@ -30,12 +30,15 @@ def full_view(r: Resident) -> dict[str, Any]:
         "my_number": r.my_number,
         "address": r.address.to_dict(),
         "resident_kind": r.kind,
-        "became_resident_on": r.became_resident_on.isoformat(),
-        "became_resident_reason": r.became_resident_reason,
         "address_since": r.address_since.isoformat(),
         "previous_address": r.previous_address.to_dict() if r.previous_address else None,
         "gaiji_count": r.name.gaiji_count,
     }
+    if r.foreign is None:
+        # 住民となった年月日 is an item of a Japanese resident's record only; a foreign
+        # resident's record has 外国人住民となった年月日 instead (住基法7条7号, 30条の45).
+        view["became_resident_on"] = r.became_resident_on.isoformat()
+        view["became_resident_reason"] = r.became_resident_reason
     if r.japanese is not None:
         view["registered_domicile"] = r.japanese.registered_domicile
         view["domicile_head"] = r.japanese.domicile_head
@@ -45,9 +48,11 @@ def full_view(r: Resident) -> dict[str, Any]:
             nationality=f.nationality,
             category_30_45=f.category_30_45,
             residence_status=f.residence_status,
+            stay_period=f.stay_period,
             stay_expires_on=_iso(f.stay_expires_on),
             residence_card_number=f.residence_card_number,
             alias=f.alias,
+            became_foreign_resident_on=_iso(f.became_foreign_resident_on),
         )
     if r.foreign is not None and r.foreign.alias_history:
         view["alias_kana"] = r.foreign.alias_kana
@@ -99,6 +104,14 @@ def full_view(r: Resident) -> dict[str, Any]:
             "reason": d.reason,
             "destination": d.destination.to_dict() if d.destination else None,
         }
+        if d.planned_on is not None:
+            view["deletion"]["planned_on"] = d.planned_on.isoformat()
+        if d.confirmed is not None:
+            view["deletion"]["move_in_notice"] = {
+                "received_on": d.confirmed.received_on.isoformat(),
+                "moved_in_on": d.confirmed.moved_in_on.isoformat(),
+                "destination": d.confirmed.destination.to_dict(),
+            }
     return view
 
 
@@ -119,5 +132,13 @@ def history_view(records: Iterable[MovementRecord]) -> list[dict[str, Any]]:
     ]
 
 
+# View keys guarded by another item of the policy: 在留期間 goes with its 満了の日, the day one
+# became a foreign resident with the day one became a resident.
+GUARDED_BY = {
+    "stay_period": "stay_expires_on",
+    "became_foreign_resident_on": "became_resident_on",
+}
+
+
 def project(view: dict[str, Any], items: frozenset[str]) -> dict[str, Any]:
-    return {k: v for k, v in view.items() if k in items}
+    return {k: v for k, v in view.items() if GUARDED_BY.get(k, k) in items}
