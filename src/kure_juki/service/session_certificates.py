@@ -416,6 +416,40 @@ class CertificateOps(SessionBase):
                     "format": ask.fmt, "pages": pages},
         )
 
+    # -- 世帯員の並び順 (標準5.2) ------------------------------------------------------------
+    def set_member_order(self, household_id: str, resident_ids: Sequence[str]) -> tuple[str, ...]:
+        """Keep the order of a household's members on its 世帯連記式 copies (標準5.2: the order
+        is a setting the register keeps). Members who join later are appended. Returns the
+        order now printed."""
+        subjects = _subjects(resident_ids)
+        self._guard("submit", subjects)
+
+        def run() -> tuple[str, ...]:
+            ids = _ids(resident_ids)
+            if not isinstance(household_id, str) or ids is None:
+                raise FormatError(problem("KJ-CERT-706", "resident_ids"))
+            with self._reg.store.unit_of_work() as uow:
+                if uow.households.get(household_id) is None:
+                    raise NotFound(problem("KJ-NOTFOUND-002", "household_id"))
+                members = uow.residents.members(household_id)
+                known = {r.resident_id for r in members}
+                bad = [problem("KJ-CERT-706", "resident_ids", f"resident_ids[{i}]")
+                       for i, rid in enumerate(resident_ids) if rid not in known]
+                if bad or len(ids) != len(tuple(resident_ids)):
+                    raise LogicError(bad or [problem("KJ-CERT-706", "resident_ids")])
+                uow.documents.put(MEMBER_ORDER_KIND, household_id, {"order": list(ids)},
+                                  subject=household_id)
+                self._reg.append_audit(
+                    uow, operation="set_member_order", operator_id=self.operator_id,
+                    terminal_id=self.terminal_id, purpose=self.purpose, subject_ids=ids,
+                    detail={"household_id": household_id},
+                )
+                order = _member_orders(uow, members).get(household_id, ids)
+                uow.commit()
+                return order
+
+        return self._audited("set_member_order", run, subjects)
+
     # -- history ----------------------------------------------------------------------------
     def issuance_history(
         self, *, resident_id: str | None = None, serial: str | None = None

@@ -445,7 +445,7 @@ def closing_block(document: CertificateDocument) -> Block:
         Row((_text_cell(4, COLUMNS - 4, document.certification, "text"),)),
         Row((_text_cell(8, COLUMNS // 2, document.issued_on, "text"),)),
         Row(
-            (_text_cell(COLUMNS // 2 - 16, COLUMNS - 10,
+            (_text_cell(4, COLUMNS - 10,
                         f"{document.mayor_title}　{document.mayor_name}".rstrip("　"),
                         "mayor", "right"),),
             min_height=2,  # room for the official seal (公印) beside the name
