@@ -14,6 +14,7 @@ import pytest
 import kure_juki as kj
 from kure_juki.testing.factories import move_in, person
 
+
 def text_of(cert: Any) -> str:
     body: str = cert.content.decode("utf-8")
     return body[: body.rindex("%KJ-SIGNATURE/1")]
@@ -269,7 +270,8 @@ def test_readings_are_katakana_in_brackets_after_name_former_surname_and_alias(
 ) -> None:
     fid = clerk.submit(move_in([foreigner()])).resident_ids[0]
     clerk.submit({"type": "alias_entry", "resident_id": fid, "occurred_on": "2026-11-25",
-                  "notified_on": "2026-11-25", "alias": "山田　太郎", "alias_kana": "やまだ　たろう"})
+                  "notified_on": "2026-11-25", "alias": "山田　太郎",
+                  "alias_kana": "やまだ　たろう"})
     text = text_of(clerk.issue_certificate("juminhyo", resident_ids=[fid]))
     assert "SMITH　JOHN　（スミス　ジョン）" in text
     assert "山田　太郎　（ヤマダ　タロウ）" in text

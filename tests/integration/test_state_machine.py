@@ -18,6 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 import kure_juki as kj
 from kure_juki.adapters.memory.store import MemoryStore
+from kure_juki.domain.certificates.member_order import member_order
 from kure_juki.domain.serialization import household_to_dict, resident_to_dict
 from kure_juki.service.replay import replay
 from kure_juki.testing.clock import SettableClock
@@ -214,7 +215,15 @@ class RegisterMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def confirm_move_out(self, data: st.DataObject) -> None:
         planned = sorted(r.resident_id for r in self.living() if r.planned_move_out)
-        self.submit({"type": "confirm_move_out", "resident_ids": [self.pick(data, planned, "rid")]})
+        n: dict[str, Any] = {"type": "confirm_move_out",
+                             "resident_ids": [self.pick(data, planned, "rid")]}
+        if data.draw(st.booleans(), label="notice"):
+            # A 転入通知 reporting a 転入日 up to ten days back and the address there.
+            back = data.draw(st.integers(0, 10), label="back")
+            n.update(source="move_in_notice",
+                     occurred_on=(self.clock.today - dt.timedelta(days=back)).isoformat(),
+                     destination={"municipality_code": "011002", "text": "北海道札幌市中央区"})
+        self.submit(n)
 
     @precondition(lambda self: self.households())
     @rule(data=st.data())
@@ -420,6 +429,29 @@ class RegisterMachine(RuleBasedStateMachine):
         numbers = Counter(r.my_number for r in living)
         assert max(codes.values(), default=1) == 1
         assert max(numbers.values(), default=1) == 1
+
+    @invariant()
+    def moved_out_records_keep_the_planned_move_out(self) -> None:
+        """標準1.1.5, 4.1.3.1.1: a 除票 of a planned 転出 keeps its planned destination and date
+        and is deleted no later than the planned date (the earlier of it and the 転入日)."""
+        for r in self.store.state.residents.values():
+            d, plan = r.deletion, r.planned_move_out
+            if d is None or plan is None or d.reason not in ("転出", "国外転出"):
+                continue
+            assert d.destination == plan.destination and d.planned_on == plan.planned_on
+            assert d.deleted_on <= plan.planned_on
+            if d.confirmed is not None:
+                assert d.deleted_on == min(plan.planned_on, d.confirmed.moved_in_on)
+
+    @invariant()
+    def member_order_lists_each_member_once_head_first(self) -> None:
+        """標準5.2: the printed order of a household is its members, each once, head first."""
+        for hid in self.households():
+            members = [r for r in self.living() if r.household_id == hid]
+            order = member_order(members)
+            assert sorted(order) == sorted(r.resident_id for r in members)
+            heads = [r.resident_id for r in members if r.is_head]
+            assert order[: len(heads)] == tuple(heads)
 
     @invariant()
     def history_replays_into_the_same_register(self) -> None:

@@ -87,7 +87,7 @@ class MoveInNoticeFacts:  # 転入通知に記載された確定事項 (標準4.
 class Deletion:  # 消除
     deleted_on: dt.date  # 消除日 (異動日)
     reason: str  # 消除事由: 転出, 国外転出, 死亡, 職権消除
-    destination: OtherPlace | None = None  # 転出先 (for a 転出: the planned one, 転出先住所（予定）)
+    destination: OtherPlace | None = None  # 転出先; a 転出's is the planned one (予定)
     # For a 転出: the 転出予定年月日 as notified, and what the 転入通知 then reported; the notice
     # never overwrites the planned items (標準1.1.5, 4.1.3.1.1).
     planned_on: dt.date | None = None

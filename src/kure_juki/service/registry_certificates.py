@@ -11,8 +11,8 @@ import hashlib
 import threading
 import unicodedata
 import weakref
-from pathlib import Path
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import attrs

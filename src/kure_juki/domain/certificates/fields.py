@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from kure_juki.domain.address import OtherPlace
 from kure_juki.domain.certificate_document import Field
 from kure_juki.domain.certificates import items as it
-from kure_juki.domain.address import OtherPlace
 from kure_juki.domain.resident import Resident
 from kure_juki.domain.wareki import to_wareki
 
 SEX_JA = {"male": "男", "female": "女"}
 IDEOGRAPHIC_SPACE = "\u3000"
-_HIRAGANA_TO_KATAKANA = {cp: cp + 0x60 for cp in range(ord("ぁ"), ord("ゖ") + 1)} | {
-    ord("ゝ"): ord("ヽ"), ord("ゞ"): ord("ヾ")
+_HIRAGANA_TO_KATAKANA = {
+    **{cp: cp + 0x60 for cp in range(ord("ぁ"), ord("ゖ") + 1)},
+    ord("ゝ"): ord("ヽ"),
+    ord("ゞ"): ord("ヾ"),
 }
 
 
@@ -28,7 +30,7 @@ def wareki(day: dt.date | None) -> str:
 
 
 def seireki(day: dt.date | None) -> str:
-    """A date in the Western calendar, as 1980年4月1日 (外国人住民の生年月日・在留期間の満了の日)."""
+    """A date in the Western calendar, as 1980年4月1日 (外国人住民の生年月日, 満了の日)."""
     return f"{day.year}年{day.month}月{day.day}日" if day is not None else ""
 
 
