@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from kure_juki.domain.address import OtherPlace
 from kure_juki.domain.errors import Problem, problem
 from kure_juki.domain.movements.base import Allocation, Context, Needs, Outcome
 from kure_juki.domain.movements.common import (
@@ -36,11 +35,8 @@ class MoveWithinHandler:  # 転居
         assert n.occurred_on is not None and n.notified_on is not None
         new = to_address(n.address)
         residents, _ = living_residents(n.resident_ids, view)
-        # 住基法7条8号: 前住所 is the address before this, the latest, change of address, the
-        # one its 届出年月日 is of.
         changed = tuple(
-            r.bump(address=new, address_since=n.occurred_on, address_notified_on=n.notified_on,
-                   previous_address=OtherPlace(r.address.text, ctx.municipality_code))
+            r.bump(address=new, address_since=n.occurred_on, address_notified_on=n.notified_on)
             for r in residents
         )
         return Outcome(
