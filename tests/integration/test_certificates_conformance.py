@@ -278,3 +278,19 @@ def test_readings_are_katakana_in_brackets_after_name_former_surname_and_alias(
     assert "すみす" not in text and "やまだ" not in text  # never a reading in hiragana
     plain = text_of(clerk.issue_certificate("juminhyo", resident_ids=[fid], readings=False))
     assert "スミス" not in plain and "SMITH　JOHN" in plain
+
+
+def test_previous_address_and_notice_date_are_of_the_latest_change(clerk: kj.Session) -> None:
+    r = clerk.submit(move_in([person()], occurred_on="2026-11-01", notified_on="2026-11-02"))
+    rid = r.resident_ids[0]
+    clerk.submit({"type": "move_within", "resident_ids": [rid], "occurred_on": "2026-11-20",
+                  "notified_on": "2026-11-24",
+                  "address": {"postal_code": "737-0046", "text": "広島県呉市中通二丁目2番2号"}})
+    text = text_of(clerk.issue_certificate("juminhyo", resident_ids=[rid]))
+    assert "前住所             | 広島県呉市本通一丁目1番1号" in text
+    assert "届出年月日         | 令和8年11月24日" in text
+    assert "東京都千代田区霞が関" not in text
+    view = clerk.resident(rid)
+    # The 転入前住所 is kept as it was (the CS holds it); the 転居's 従前の住所 beside it.
+    assert view["previous_address"]["text"] == "東京都千代田区霞が関一丁目1番"
+    assert view["former_address"]["text"] == "広島県呉市本通一丁目1番1号"

@@ -110,7 +110,7 @@ class Resident:  # 住民票
     address_notified_on: dt.date  # 住所を定めた届出年月日
     became_resident_on: dt.date  # 住民となった年月日
     became_resident_reason: str  # 住民となった事由
-    previous_address: OtherPlace | None = None  # 前住所・転入元
+    previous_address: OtherPlace | None = None  # 前住所・転入元 (転入前住所)
     japanese: JapaneseResidentItems | None = None
     foreign: ForeignResidentItems | None = None
     planned_move_out: PlannedMoveOut | None = None
@@ -119,6 +119,9 @@ class Resident:  # 住民票
     former_surname_history: tuple[FormerSurname, ...] = ()  # 旧氏の履歴 (deleted entries)
     individual_entries: tuple[IndividualEntry, ...] = ()  # 個別記載事項
     former_resident_codes: tuple[str, ...] = ()  # 旧住民票コード
+    # 従前の住所 of the latest change of address when it was a 転居 (住基法7条8号): the 前住所
+    # the 住民票 shows beside that change's 届出年月日. None: the latest change was the 転入.
+    former_address: OtherPlace | None = None
     version: int = 1  # 排他制御 (optimistic lock)
 
     @property

@@ -32,6 +32,8 @@ def full_view(r: Resident) -> dict[str, Any]:
         "resident_kind": r.kind,
         "address_since": r.address_since.isoformat(),
         "previous_address": r.previous_address.to_dict() if r.previous_address else None,
+        # 従前の住所 of the latest 転居 (住基法7条8号); the 転入前住所 above is kept as it was.
+        "former_address": r.former_address.to_dict() if r.former_address else None,
         "gaiji_count": r.name.gaiji_count,
     }
     if r.foreign is None:
@@ -137,6 +139,7 @@ def history_view(records: Iterable[MovementRecord]) -> list[dict[str, Any]]:
 GUARDED_BY = {
     "stay_period": "stay_expires_on",
     "became_foreign_resident_on": "became_resident_on",
+    "former_address": "previous_address",
 }
 
 

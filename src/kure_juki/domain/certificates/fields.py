@@ -116,8 +116,9 @@ def record_fields(r: Resident, switches: frozenset[str]) -> list[Field]:
     if it.ADDRESS_SINCE in switches:
         out.append(Field("住所を定めた年月日", wareki(r.address_since)))
         out.append(Field("届出年月日", wareki(r.address_notified_on)))
-    if it.PREVIOUS_ADDRESS in switches and r.previous_address is not None:
-        out.append(Field("前住所", r.previous_address.text))
+    before = r.former_address or r.previous_address
+    if it.PREVIOUS_ADDRESS in switches and before is not None:
+        out.append(Field("前住所", before.text))
     return out
 
 

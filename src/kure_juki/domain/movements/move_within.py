@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kure_juki.domain.address import OtherPlace
 from kure_juki.domain.errors import Problem, problem
 from kure_juki.domain.movements.base import Allocation, Context, Needs, Outcome
 from kure_juki.domain.movements.common import (
@@ -35,8 +36,11 @@ class MoveWithinHandler:  # 転居
         assert n.occurred_on is not None and n.notified_on is not None
         new = to_address(n.address)
         residents, _ = living_residents(n.resident_ids, view)
+        # 住基法7条8号: the 従前の住所 printed is the one before this, the latest, change of
+        # address; the 転入前住所 (previous_address, what the CS holds) stays as it was.
         changed = tuple(
-            r.bump(address=new, address_since=n.occurred_on, address_notified_on=n.notified_on)
+            r.bump(address=new, address_since=n.occurred_on, address_notified_on=n.notified_on,
+                   former_address=OtherPlace(r.address.text, ctx.municipality_code))
             for r in residents
         )
         return Outcome(
