@@ -144,6 +144,13 @@ def test_stay_period_is_recorded_checked_shown_and_printed(clerk: kj.Session) ->
                   "residence_status": "経営・管理", "stay_expires_on": "2031-11-25",
                   "stay_period": "5年"})
     assert clerk.resident(rid)["stay_period"] == "5年"
+    clerk.submit({"type": "correction", "resident_id": rid, "reason": "誤記",
+                  "changes": {"stay_period": "4年"}})
+    assert clerk.resident(rid)["stay_period"] == "4年"
+    with pytest.raises(kj.LogicError) as e:
+        clerk.submit({"type": "correction", "resident_id": rid, "reason": "誤記",
+                      "changes": {"stay_period": "four years"}})
+    assert e.value.code == "KJ-LOGIC-801" and e.value.problems[0].where == "changes.stay_period"
 
 
 @pytest.mark.parametrize("bad", ["3", "3年年", "0年", "12月", "三年", "3年 ", "", "03年"])
