@@ -19,6 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 import kure_juki as kj
 from kure_juki.adapters.memory.store import MemoryStore
 from kure_juki.domain.certificates.member_order import member_order
+from kure_juki.domain.format_checks import is_valid_stay_period
 from kure_juki.domain.serialization import household_to_dict, resident_to_dict
 from kure_juki.service.replay import replay
 from kure_juki.testing.clock import SettableClock
@@ -115,6 +116,9 @@ class RegisterMachine(RuleBasedStateMachine):
             codes=False,
             foreign=data.draw(st.integers(0, 6)) == 0,
         )
+        # 在留期間, well-formed or not, and sometimes on a Japanese resident (refused).
+        if data.draw(st.integers(0, 3), label="stay period") == 0:
+            p["stay_period"] = data.draw(st.sampled_from(["3年", "6月", "5年3月", "3", "0年"]))
         if data.draw(st.booleans(), label="with codes"):
             p.update(resident_code=code, my_number=number)
         return p
@@ -319,6 +323,7 @@ class RegisterMachine(RuleBasedStateMachine):
             n.update(alias="山田太郎", alias_kana="やまだたろう")
         elif kind in ("stay_extension", "residence_status_change"):
             n["stay_expires_on"] = "2031-03-31"
+            n["stay_period"] = data.draw(st.sampled_from(["1年", "3年", "4年6月", "13月"]))
             if kind == "residence_status_change":
                 n["residence_status"] = "定住者"
         elif kind == "naturalization":
@@ -442,6 +447,15 @@ class RegisterMachine(RuleBasedStateMachine):
             assert d.deleted_on <= plan.planned_on
             if d.confirmed is not None:
                 assert d.deleted_on == min(plan.planned_on, d.confirmed.moved_in_on)
+
+    @invariant()
+    def stay_period_is_a_foreign_residents_well_formed_item(self) -> None:
+        """在留期間 (住基法30条の45) is held by foreign residents only, in the checked form."""
+        for r in self.store.state.residents.values():
+            if r.foreign is None:
+                continue
+            period = r.foreign.stay_period
+            assert period is None or is_valid_stay_period(period)
 
     @invariant()
     def member_order_lists_each_member_once_head_first(self) -> None:
