@@ -153,6 +153,24 @@ def test_stay_period_is_recorded_checked_shown_and_printed(clerk: kj.Session) ->
     assert e.value.code == "KJ-LOGIC-801" and e.value.problems[0].where == "changes.stay_period"
 
 
+@pytest.mark.parametrize("kind", ["foreign_registration_30_46", "foreign_registration_30_47"])
+def test_stay_period_in_a_30_46_or_30_47_registration(clerk: kj.Session, kind: str) -> None:
+    rid = clerk.submit({
+        "type": kind, "occurred_on": "2026-11-20", "notified_on": "2026-11-25",
+        "address": {"postal_code": "737-0045", "text": "広島県呉市本通一丁目1番1号"},
+        "household": {"new": True}, "persons": [foreigner(stay_period="1年3月")],
+    }).resident_ids[0]
+    view = clerk.resident(rid)
+    assert view["stay_period"] == "1年3月" and view["became_foreign_resident_on"] == "2026-11-20"
+    with pytest.raises(kj.LogicError) as e:
+        clerk.submit({
+            "type": kind, "occurred_on": "2026-11-20", "notified_on": "2026-11-25",
+            "address": {"postal_code": "737-0045", "text": "広島県呉市本通一丁目1番1号"},
+            "household": {"new": True}, "persons": [foreigner(stay_period="1年13月")],
+        })
+    assert e.value.code == "KJ-LOGIC-801"
+
+
 @pytest.mark.parametrize("bad", ["3", "3年年", "0年", "12月", "三年", "3年 ", "", "03年"])
 def test_a_malformed_stay_period_is_refused(clerk: kj.Session, bad: str) -> None:
     with pytest.raises(kj.LogicError) as e:
