@@ -258,6 +258,10 @@ def test_issue_number_has_the_standard_form_and_differs_per_copy(clerk: kj.Sessi
     assert a is not None and b is not None
     assert a.group(1) == "T-001" and a.group(2) == "プリンタ001"
     assert a.group(3) != b.group(3) and (a.group(4), a.group(5)) == ("1", "1")
+    cert = clerk.issue_certificate("juminhyo", resident_ids=[rid])
+    assert cert.issue_number.startswith("20261126 呉市 T-001 ")
+    (entry,) = clerk.issuance_history(serial=cert.serial)
+    assert entry["issue_number"] == cert.issue_number
 
 
 def test_certifier_prefecture_deputy_seal_and_fixed_phrases(

@@ -74,6 +74,8 @@ class Certificate:  # 交付した証明書
     format: str
     document: CertificateDocument = attrs.field(repr=False, eq=False)  # what it says
     warnings: tuple[Problem, ...] = ()  # alerts to check (抑止のアラート, 支援措置の注意)
+    issue_number: str = ""  # 発行番号 as printed (標準5.5), without the page
+
 
     @property
     def text(self) -> str:
@@ -376,6 +378,7 @@ class CertificateOps(SessionBase):
             format=ask.fmt,
             document=document,
             warnings=tuple(warnings),
+            issue_number=document.issue_number,
         )
 
     def _record_issuance(
@@ -386,6 +389,7 @@ class CertificateOps(SessionBase):
         serial = document.serial
         record = {
             "serial": serial,
+            "issue_number": document.issue_number,
             "kind": document.kind.value,
             "asked_kind": ask.kind.value,
             "issued_at": self._reg.now().isoformat(),
