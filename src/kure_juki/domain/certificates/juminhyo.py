@@ -92,7 +92,7 @@ def build_juminhyo(req: CertificateRequest) -> CertificateDocument:
     heading = "除票" if deleted else None
     sections: list[Section] = []
     if req.layout == "individual":
-        for p in req.persons:
+        for p in [p for group in _groups(req) for p in group]:
             sections.append(person_section(req, p.resident, standalone=True, heading=heading))
             sections += trailing_tables(req, p)
     else:
