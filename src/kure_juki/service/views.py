@@ -134,14 +134,5 @@ def history_view(records: Iterable[MovementRecord]) -> list[dict[str, Any]]:
     ]
 
 
-# View keys guarded by another item of the policy: 在留期間 goes with its 満了の日, the day one
-# became a foreign resident with the day one became a resident.
-GUARDED_BY = {
-    "stay_period": "stay_expires_on",
-    "became_foreign_resident_on": "became_resident_on",
-    "former_address": "previous_address",
-}
-
-
 def project(view: dict[str, Any], items: frozenset[str]) -> dict[str, Any]:
-    return {k: v for k, v in view.items() if GUARDED_BY.get(k, k) in items}
+    return {k: v for k, v in view.items() if k in items}
