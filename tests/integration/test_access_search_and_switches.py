@@ -116,7 +116,8 @@ def test_items_follow_the_qualification(registry: kj.Registry) -> None:
         ("registered_domicile", {"registered_domicile", "domicile_head"}),
         ("my_number", {"my_number"}),
         ("resident_code", {"resident_code"}),
-        ("residence_status", {"residence_status", "stay_expires_on"}),
+        # 在留期間 goes with its 満了の日 (住基法30条の45 表).
+        ("residence_status", {"residence_status", "stay_expires_on", "stay_period"}),
     ],
 )
 def test_display_switches_hide_their_items_for_that_operator_only(

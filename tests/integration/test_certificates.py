@@ -64,7 +64,7 @@ def test_default_copy_omits_every_switched_item(clerk: kj.Session) -> None:
     text = text_of(cert)
     assert "住民票の写し" in cert.document.title and cert.kind == "juminhyo"
     assert f"{head['family_name']}　{head['given_name']}" in text
-    assert f"{head['family_name_kana']}　{head['given_name_kana']}" in text  # ふりがな
+    assert "（サトウ　イチロウ）" in text  # フリガナ in katakana after the name (標準5.3)
     assert "昭和55年4月1日" in text and "令和8年11月26日" in text  # 和暦
     assert "呉市長" in text and "呉市" in text
     for word in ("個人番号", "住民票コード", "本籍", "筆頭者", "続柄", "世帯主"):
@@ -263,7 +263,8 @@ def test_foreign_resident_items_are_switched(clerk: kj.Session) -> None:
     full = text_of(clerk.issue_certificate(
         "juminhyo", resident_ids=[rid],
         include=("nationality", "category_30_45", "stay_expires_on", "residence_card_number")))
-    for shown in ("アメリカ合衆国", "中長期在留者", "技術・人文知識・国際業務", "令和11年3月31日",
+    # 在留期間の満了の日 in the Western calendar (住基法30条の45, 標準1.1.9).
+    for shown in ("アメリカ合衆国", "中長期在留者", "技術・人文知識・国際業務", "2029年3月31日",
                   "AB12345678CD"):
         assert shown in full
 

@@ -93,7 +93,9 @@ def test_move_within_changes_the_address_only(clerk: kj.Session) -> None:
     after = clerk.resident(r.resident_ids[0])
     assert after["address"] == {"postal_code": "737-0046", "text": "広島県呉市中通二丁目2番"}
     changed = {k for k in before if before[k] != after[k]}
-    assert changed == {"address", "address_since", "history"}
+    # 住基法7条8号: the 転居 records its 従前の住所 (former_address) beside the new address.
+    assert changed == {"address", "address_since", "history", "former_address"}
+    assert after["former_address"]["text"] == before["address"]["text"]
 
 
 def test_late_notice_is_accepted_with_a_warning(clerk: kj.Session) -> None:

@@ -282,3 +282,38 @@ def test_taking_a_notice_in_again_after_a_crash_only_acknowledges_it(
     again = a.reg.process_move_in_notices()
     assert again.confirmed == () and len(again.acknowledged) == 1
     assert network.exchange._mailboxes[A] == {}
+
+
+def test_the_move_in_notice_deletes_on_the_earlier_day_and_keeps_the_plan(
+    towns: tuple[Town, Town], clock: SettableClock
+) -> None:
+    """標準1.1.5, 4.1.3.1.1; 住基令13条: planned for 12-10, moved in on 12-02: the 除票 is of
+    12-02, and keeps the planned date and destination beside what the 転入通知 reported."""
+    a, b = towns
+    s = a.session()
+    p = person()
+    rid = s.submit(move_in([p])).resident_ids[0]
+    planned = {"municipality_code": B, "text": "広島県広島市南区架空町1番"}
+    s.submit({"type": "move_out", "occurred_on": "2026-12-10", "resident_ids": [rid],
+              "destination": planned})
+    assert deliver(a.reg).pending == 0
+    view = s.resident(rid)
+    card = CardIdentity(my_number=p["my_number"],
+                        name=f"{view['family_name']}　{view['given_name']}",
+                        address=view["address"]["text"],
+                        birth_date=dt.date.fromisoformat(p["birth_date"]), sex="male")
+    clock.set("2026-12-03T09:30:00+09:00")
+    counter = b.session()
+    read = counter.read_card(SimulatedCardReader(SimulatedMyNumberCard(card, pin=PIN)), PIN)
+    counter.special_move_in(read, address=NEW_ADDRESS, household={"new": True},
+                            occurred_on="2026-12-02")
+    assert deliver(b.reg).pending == 0
+    report = a.reg.process_move_in_notices()
+    assert report.confirmed == (rid,)
+    d = a.session().resident(rid)["deletion"]
+    assert d["deleted_on"] == "2026-12-02" and d["planned_on"] == "2026-12-10"
+    assert d["destination"]["text"] == planned["text"]  # not overwritten by the notice
+    assert d["move_in_notice"]["moved_in_on"] == "2026-12-02"
+    assert d["move_in_notice"]["destination"]["text"] == NEW_ADDRESS["text"]
+    copy = a.session().issue_certificate("jojo", resident_ids=[rid]).text
+    assert "令和8年12月10日" in copy and planned["text"] in copy and NEW_ADDRESS["text"] in copy

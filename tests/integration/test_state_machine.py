@@ -22,6 +22,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 import kure_juki as kj
 from kure_juki.adapters.memory.store import MemoryStore
+from kure_juki.domain.certificates.member_order import member_order
+from kure_juki.domain.format_checks import is_valid_stay_period
 from kure_juki.domain.recorded_date import parse_recorded_date
 from kure_juki.domain.serialization import household_to_dict, resident_to_dict
 from kure_juki.domain.wareki import era_of
@@ -142,6 +144,9 @@ class RegisterMachine(RuleBasedStateMachine):
             codes=False,
             foreign=data.draw(st.integers(0, 6)) == 0,
         )
+        # 在留期間, well-formed or not, and sometimes on a Japanese resident (refused).
+        if data.draw(st.integers(0, 3), label="stay period") == 0:
+            p["stay_period"] = data.draw(st.sampled_from(["3年", "6月", "5年3月", "3", "0年"]))
         if data.draw(st.booleans(), label="with codes"):
             p.update(resident_code=code, my_number=number)
         if data.draw(st.integers(0, 4), label="birth as recorded") == 0:
@@ -314,7 +319,15 @@ class RegisterMachine(RuleBasedStateMachine):
     @rule(data=st.data())
     def confirm_move_out(self, data: st.DataObject) -> None:
         planned = sorted(r.resident_id for r in self.living() if r.planned_move_out)
-        self.submit({"type": "confirm_move_out", "resident_ids": [self.pick(data, planned, "rid")]})
+        n: dict[str, Any] = {"type": "confirm_move_out",
+                             "resident_ids": [self.pick(data, planned, "rid")]}
+        if data.draw(st.booleans(), label="notice"):
+            # A 転入通知 reporting a 転入日 up to ten days back and the address there.
+            back = data.draw(st.integers(0, 10), label="back")
+            n.update(source="move_in_notice",
+                     occurred_on=(self.clock.today - dt.timedelta(days=back)).isoformat(),
+                     destination={"municipality_code": "011002", "text": "北海道札幌市中央区"})
+        self.submit(n)
 
     @precondition(lambda self: self.households())
     @rule(data=st.data())
@@ -412,6 +425,7 @@ class RegisterMachine(RuleBasedStateMachine):
             n.update(alias="山田太郎", alias_kana="やまだたろう")
         elif kind in ("stay_extension", "residence_status_change"):
             n["stay_expires_on"] = "2031-03-31"
+            n["stay_period"] = data.draw(st.sampled_from(["1年", "3年", "4年6月", "13月"]))
             if kind == "residence_status_change":
                 n["residence_status"] = "定住者"
         elif kind == "naturalization":
@@ -609,6 +623,38 @@ class RegisterMachine(RuleBasedStateMachine):
                 recorded = parse_recorded_date(text)
                 if recorded.first is not None and recorded.last is not None:
                     assert recorded.first <= day <= recorded.last, (text, day)
+
+    @invariant()
+    def moved_out_records_keep_the_planned_move_out(self) -> None:
+        """標準1.1.5, 4.1.3.1.1: a 除票 of a planned 転出 keeps its planned destination and date
+        and is deleted no later than the planned date (the earlier of it and the 転入日)."""
+        for r in self.store.state.residents.values():
+            d, plan = r.deletion, r.planned_move_out
+            if d is None or plan is None or d.reason not in ("転出", "国外転出"):
+                continue
+            assert d.destination == plan.destination and d.planned_on == plan.planned_on
+            assert d.deleted_on <= plan.planned_on
+            if d.confirmed is not None:
+                assert d.deleted_on == min(plan.planned_on, d.confirmed.moved_in_on)
+
+    @invariant()
+    def stay_period_is_a_foreign_residents_well_formed_item(self) -> None:
+        """在留期間 (住基法30条の45) is held by foreign residents only, in the checked form."""
+        for r in self.store.state.residents.values():
+            if r.foreign is None:
+                continue
+            period = r.foreign.stay_period
+            assert period is None or is_valid_stay_period(period)
+
+    @invariant()
+    def member_order_lists_each_member_once_head_first(self) -> None:
+        """標準5.2: the printed order of a household is its members, each once, head first."""
+        for hid in self.households():
+            members = [r for r in self.living() if r.household_id == hid]
+            order = member_order(members)
+            assert sorted(order) == sorted(r.resident_id for r in members)
+            heads = [r.resident_id for r in members if r.is_head]
+            assert order[: len(heads)] == tuple(heads)
 
     @invariant()
     def history_replays_into_the_same_register(self) -> None:

@@ -121,7 +121,8 @@ def test_a_switched_item_is_printed_exactly_when_asked(
                                            layout=layout)))
     for switch, (label, value) in LABELS.items():
         applies = switch not in (JAPANESE_ONLY if is_foreign else FOREIGN_ONLY)
-        shown = switch in chosen and applies
+        # 旧氏 is an item of the record: on every copy whenever recorded (住基令30条の13).
+        shown = (switch in chosen or switch == it.FORMER_SURNAME) and applies
         assert (label in text) == shown, switch
         if switch != it.RELATIONSHIP:  # 世帯主 is also the head's heading
             assert (value in text) == shown
@@ -134,9 +135,12 @@ def test_names_carry_their_reading_and_dates_are_wareki() -> None:
     doc = build_certificate(request(CertificateKind.JUMINHYO, [japanese()], it.BASIC))
     (name,) = [f for s in doc.sections if hasattr(s, "fields") for f in s.fields
                if f.label == "氏名"]
-    assert name.value == "髙橋　一郎" and name.reading == "たかはし　いちろう"
+    # 標準5.3: the reading in katakana, in brackets after the name; never hiragana above it.
+    assert name.value == "髙橋　一郎　（タカハシ　イチロウ）" and name.reading is None
+    assert "たかはし" not in words(doc)
     assert doc.issued_on == "令和8年11月26日" and "昭和50年4月1日" in words(doc)
-    assert doc.municipality == "呉市" and doc.mayor_title == "呉市長"
+    # 標準5.6: the certifier's title carries the prefecture's name.
+    assert doc.municipality == "呉市" and doc.mayor_title == "広島県呉市長"
     assert not re.search(r"\d{4}-\d{2}-\d{2}", words(doc))  # no Western ISO dates
 
 
@@ -291,11 +295,14 @@ def test_serial_follows_the_era() -> None:
 
 
 def test_municipality_names() -> None:
-    assert (KURE.name, KURE.mayor_title, KURE.mayor_name) == ("呉市", "呉市長", "架空　太郎")
-    assert municipality_for("131016").mayor_title == "千代田区長"
+    # 標準5.6: the prefecture is printed, for a 指定都市 and a 特別区 too.
+    assert (KURE.name, KURE.mayor_title, KURE.mayor_name) == ("呉市", "広島県呉市長", "架空　太郎")
+    assert municipality_for("131016").mayor_title == "東京都千代田区長"
+    assert municipality_for("341002").mayor_title == "広島県広島市長"
+    assert municipality_for("011002").mayor_title == "北海道札幌市長"
     unknown = municipality_for("999999")
     assert unknown.mayor_title == "市区町村長" and "999999" in unknown.name
-    assert municipality_for("999999", name="架空町").mayor_title == "架空町長"
+    assert municipality_for("472018", name="架空市").mayor_title == "沖縄県架空市長"
 
 
 def _png(width: int, height: int) -> bytes:

@@ -177,6 +177,11 @@ class CertificateDocument:  # 証明書 (its content, before any layout)
     certification: str = attrs.field(  # 認証文
         default=attrs.Factory(_default_certification, takes_self=True)
     )
+    # 発行番号 as printed (標準5.5): 発行年月日・市区町村名・端末・プリンタ・連番; each page adds
+    # its "ページ／総ページ". Empty: the serial alone.
+    issue_number: str = ""
+    official_seal: str | None = None  # 公印 printed beside the certifier, e.g. 呉市長之印
+    phrases: tuple[str, ...] = attrs.field(default=(), converter=_strs)  # 固定文言 (公印省略 …)
 
     def __attrs_post_init__(self) -> None:
         if not _SERIAL.fullmatch(self.serial):
@@ -200,6 +205,12 @@ class CertificateDocument:  # 証明書 (its content, before any layout)
         yield "municipality", self.municipality
         yield "mayor_title", self.mayor_title
         yield "mayor_name", self.mayor_name
+        if self.issue_number:
+            yield "issue_number", self.issue_number
+        if self.official_seal is not None:
+            yield "official_seal", self.official_seal
+        for i, phrase in enumerate(self.phrases):
+            yield f"phrases[{i}]", phrase
         for i, section in enumerate(self.sections):
             base = f"sections[{i}]"
             if section.heading is not None:

@@ -191,7 +191,23 @@ def check_person(p: PersonEntry, where: str, *, needs_birth_date: bool = True) -
         p.residence_card_number
     ):
         found.append(problem("KJ-FMT-009", "residence_card_number", at("residence_card_number")))
+    found += check_stay_period(p.stay_period, at("stay_period"))
     return found
+
+
+# 在留期間 (住基法30条の45 表): the length granted, in years, months and days, e.g. 3年, 6月,
+# 5年3月, 90日 (入管法施行規則 別表第二). Digits are ASCII, no leading zero.
+_STAY_PERIOD = re.compile(r"(?=.)(?:[1-9][0-9]?年)?(?:(?:[1-9]|1[01])月)?(?:[1-9][0-9]{0,2}日)?")
+
+
+def is_valid_stay_period(value: str) -> bool:
+    return bool(_STAY_PERIOD.fullmatch(value))
+
+
+def check_stay_period(value: str | None, where: str) -> list[Problem]:
+    if value is not None and not is_valid_stay_period(value):
+        return [problem("KJ-LOGIC-801", "stay_period", where)]
+    return []
 
 
 def check_relationships(relationships: dict[str, str]) -> list[Problem]:
@@ -292,6 +308,7 @@ def _check_later_types(n: Notification) -> list[Problem]:
         status = getattr(n, "residence_status", None)
         if status is not None and not is_clean_text(status):
             found.append(problem("KJ-FMT-015", "residence_status", "residence_status"))
+        found += check_stay_period(n.stay_period, "stay_period")
         cards = [("residence_card_number", n.residence_card_number)]
         if n.before is not None:
             cards.append(("before.residence_card_number", n.before.residence_card_number))

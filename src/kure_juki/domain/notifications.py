@@ -55,6 +55,7 @@ class PersonEntry:  # 届出の対象者
     # 生年月日 as the 戸籍 records it (標準1.1.8); birth_date is then its internal date. The dict
     # form carries both in one item: {"as_recorded": "昭和55年2月30日", "sort_date": …}.
     birth_date_as_recorded: str | None = None
+    stay_period: str | None = None  # 在留期間 (3年, 6月, 5年3月 …)
 
     @property
     def is_foreign(self) -> bool:
@@ -211,6 +212,7 @@ class ResidenceStatusChange(Notification):  # 在留資格変更 (入管庁か�
     residence_status: str
     stay_expires_on: dt.date
     residence_card_number: str | None = None
+    stay_period: str | None = None  # 在留期間 granted with the new 満了の日
     before: StatusSnapshot | None = None
 
 
@@ -221,6 +223,7 @@ class StayExtension(Notification):  # 在留期間更新
     resident_id: str
     stay_expires_on: dt.date
     residence_card_number: str | None = None
+    stay_period: str | None = None  # 在留期間 granted with the new 満了の日
     before: StatusSnapshot | None = None
 
 

@@ -48,6 +48,7 @@ PERSON_ITEMS = frozenset(
         "category_30_45",
         "residence_status",
         "stay_expires_on",
+        "stay_period",
         "residence_card_number",
         "alias",
         "household_id",

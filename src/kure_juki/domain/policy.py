@@ -56,8 +56,23 @@ ALL_ITEMS = frozenset(
         "alias_history",
         "individual_entries",
         "former_resident_codes",
+        "stay_period",
+        "became_foreign_resident_on",
+        "former_address",
     }
 )
+# Items that go with another: a policy (or a switch) naming the one names the other, so that a
+# policy written before they existed shows and hides them with the item they belong to.
+COMPANION_ITEMS: Mapping[str, str] = {
+    "stay_period": "stay_expires_on",  # 在留期間, beside its 満了の日
+    "became_foreign_resident_on": "became_resident_on",  # 外国人住民となった年月日
+    "former_address": "previous_address",  # 転居の従前の住所, beside the 転入前住所
+}
+
+
+def with_companions(items: Iterable[str]) -> frozenset[str]:
+    chosen = frozenset(items)
+    return chosen | {k for k, v in COMPANION_ITEMS.items() if v in chosen}
 # Items that never appear in a list view (一覧画面・一覧帳票), whatever the policy says (the
 # movement history is shown with a single record only).
 LIST_FORBIDDEN = frozenset({"my_number", "history"})
@@ -89,7 +104,10 @@ DEFAULT_SWITCHES: Mapping[str, tuple[str, frozenset[str]]] = {
     "registered_domicile": ("本籍・筆頭者", frozenset({"registered_domicile", "domicile_head"})),
     "my_number": ("個人番号", frozenset({"my_number"})),
     "resident_code": ("住民票コード", frozenset({"resident_code", "former_resident_codes"})),
-    "residence_status": ("在留資格・在留期間", frozenset({"residence_status", "stay_expires_on"})),
+    "residence_status": (
+        "在留資格・在留期間",
+        frozenset({"residence_status", "stay_expires_on", "stay_period"}),
+    ),
 }
 
 
@@ -155,7 +173,7 @@ class Policy:
             unknown = chosen - ALL_ITEMS
             if unknown:
                 raise ValueError(f"unknown items in policy ({where}): {sorted(unknown)}")
-            return chosen
+            return with_companions(chosen)
 
         operations = dict(OPERATIONS)
         operations.update(data.get("operations", {}))
@@ -299,7 +317,7 @@ class Policy:
             if name in self.switches:
                 out |= self.switches[name].items
             elif name in ALL_ITEMS - ALWAYS:
-                out.add(name)
+                out |= with_companions({name})
             else:
                 raise ValueError(name)
         return frozenset(out)

@@ -59,6 +59,7 @@ class ForeignResidentItems:  # 外国人住民の記載事項 (住基法30条の
     became_foreign_resident_on: dt.date | None = None  # 外国人住民となった年月日
     alias_kana: str | None = None  # 通称のふりがな
     alias_history: tuple[AliasHistoryEntry, ...] = ()  # 通称履歴
+    stay_period: str | None = None  # 在留期間 (the length granted: 3年, 6月, 5年3月)
 
 
 @attrs.frozen
@@ -76,10 +77,21 @@ class PlannedMoveOut:  # 転出予定
 
 
 @attrs.frozen
+class MoveInNoticeFacts:  # 転入通知に記載された確定事項 (標準4.1.3.1.1)
+    received_on: dt.date  # 転入通知年月日 (the day the register took it in)
+    moved_in_on: dt.date  # 転入日: the 転出年月日（確定）
+    destination: OtherPlace  # 転出先住所（確定）
+
+
+@attrs.frozen
 class Deletion:  # 消除
     deleted_on: dt.date  # 消除日 (異動日)
     reason: str  # 消除事由: 転出, 国外転出, 死亡, 職権消除
-    destination: OtherPlace | None = None
+    destination: OtherPlace | None = None  # 転出先; a 転出's is the planned one (予定)
+    # For a 転出: the 転出予定年月日 as notified, and what the 転入通知 then reported; the notice
+    # never overwrites the planned items (標準1.1.5, 4.1.3.1.1).
+    planned_on: dt.date | None = None
+    confirmed: MoveInNoticeFacts | None = None
     deleted_on_as_recorded: str | None = None  # 死亡日 as the 戸籍 records it (標準1.1.8)
 
 
@@ -119,7 +131,7 @@ class Resident:  # 住民票
     address_notified_on: dt.date  # 住所を定めた届出年月日
     became_resident_on: dt.date  # 住民となった年月日
     became_resident_reason: str  # 住民となった事由
-    previous_address: OtherPlace | None = None  # 前住所・転入元
+    previous_address: OtherPlace | None = None  # 前住所・転入元 (転入前住所)
     japanese: JapaneseResidentItems | None = None
     foreign: ForeignResidentItems | None = None
     planned_move_out: PlannedMoveOut | None = None
@@ -128,6 +140,9 @@ class Resident:  # 住民票
     former_surname_history: tuple[FormerSurname, ...] = ()  # 旧氏の履歴 (deleted entries)
     individual_entries: tuple[IndividualEntry, ...] = ()  # 個別記載事項
     former_resident_codes: tuple[str, ...] = ()  # 旧住民票コード
+    # 従前の住所 of the latest change of address when it was a 転居 (住基法7条8号): the 前住所
+    # the 住民票 shows beside that change's 届出年月日. None: the latest change was the 転入.
+    former_address: OtherPlace | None = None
     version: int = 1  # 排他制御 (optimistic lock)
     as_recorded: DatesAsRecorded | None = None  # 戸籍の記載どおりの年月日 (標準1.1.8)
 

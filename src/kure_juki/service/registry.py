@@ -610,6 +610,13 @@ class Registry(CsRegistryOps):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def configure_certificates(self, **settings: Any) -> Any:
+        """The certificates' settings: mayor, 職務代理者, printer, fonts (see
+        :func:`kure_juki.service.registry_certificates.configure_certificates`)."""
+        from kure_juki.service.registry_certificates import configure_certificates
+
+        return configure_certificates(self, **settings)
+
     def verify_certificate(self, content: bytes) -> bool:
         """Offline check of an issued certificate's signature with this municipality's keys:
         any change to any byte of the issued file makes it False."""

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import unicodedata
 import weakref
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -18,6 +20,8 @@ import attrs
 from kure_juki.adapters.printing.signing import CertificateSigner
 from kure_juki.adapters.printing.signing import verify_certificate as verify_signed_file
 from kure_juki.domain.certificates import Municipality, municipality_for
+from kure_juki.domain.errors import FormatError, problem
+from kure_juki.domain.movement_record import MovementRecord
 from kure_juki.ports.printer import Printer, VerificationResult
 
 if TYPE_CHECKING:
@@ -27,13 +31,23 @@ Format = Literal["text", "pdf"]
 FORMATS: tuple[Format, ...] = ("text", "pdf")
 ISSUANCE_KIND = "certificate_issuance"  # 証明書発行履歴, key = 発行番号
 ISSUANCE_SUBJECT_KIND = "certificate_issuance_subject"  # index: 宛名番号 -> 発行番号
+MEMBER_ORDER_KIND = "household_member_order"  # 世帯員の並び順 set by a clerk, key = 世帯番号
+
+
+def joined_at(movements: Iterable[MovementRecord], household_id: str) -> int:
+    """When a person joined *household_id*: the first of their movements that names it (0 when
+    none does, e.g. a record loaded in bulk: one of the household's first members)."""
+    return min((m.movement_id for m in movements if household_id in m.household_ids), default=0)
 
 
 @attrs.frozen
 class CertificateSettings:  # 証明書の設定
     mayor_name: str = ""  # 市区町村長の氏名
     municipality_name: str | None = None  # when the code is not in the built-in table
-    mayor_title: str | None = None  # e.g. 呉市長職務代理者 while the mayor is absent
+    mayor_title: str | None = None  # replaces the title made from the code (広島県呉市長)
+    deputy_title: str = ""  # 職務代理者の職名, e.g. 呉市副市長 (標準5.6)
+    deputy_name: str = ""  # 職務代理者の氏名
+    printer_id: str = ""  # 発行プリンタ番号 printed in the 発行番号 (標準5.5); may stay empty
     body_font: str | None = None  # TrueType path (default IPAex明朝)
     heading_font: str | None = None  # TrueType path (default IPAexゴシック)
 
@@ -55,8 +69,12 @@ def configure_certificates(
     mayor_title: str | None = None,
     body_font: str | Path | None = None,
     heading_font: str | Path | None = None,
+    deputy_title: str | None = None,
+    deputy_name: str | None = None,
+    printer_id: str | None = None,
 ) -> CertificateSettings:
-    """Set the mayor's name, the municipality's name and title, the fonts of the PDF printer."""
+    """Set the mayor's name, the municipality's name and title, the 職務代理者, the printer
+    named in the 発行番号, the fonts of the PDF printer."""
     with _lock:
         current = _settings.get(registry, CertificateSettings())
         changes: dict[str, Any] = {}
@@ -66,6 +84,10 @@ def configure_certificates(
             changes["municipality_name"] = municipality_name
         if mayor_title is not None:
             changes["mayor_title"] = mayor_title
+        for key, value in (("deputy_title", deputy_title), ("deputy_name", deputy_name),
+                           ("printer_id", printer_id)):
+            if value is not None:
+                changes[key] = check_setting(value, key)
         if body_font is not None:
             changes["body_font"] = str(body_font)
         if heading_font is not None:
@@ -75,6 +97,15 @@ def configure_certificates(
         if body_font is not None or heading_font is not None:
             _printers.pop(registry, None)
         return updated
+
+
+def check_setting(value: object, item: str) -> str:
+    """A printed setting: one line of clean text (KJ-CERT-701)."""
+    if not isinstance(value, str) or len(value) > 40 or any(
+        unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") for ch in value
+    ):
+        raise FormatError(problem("KJ-CERT-701", item))
+    return value.strip()
 
 
 def certificate_settings(registry: Registry) -> CertificateSettings:
@@ -88,6 +119,8 @@ def municipality(registry: Registry) -> Municipality:
         name=s.municipality_name,
         mayor_name=s.mayor_name,
         mayor_title=s.mayor_title,
+        deputy_title=s.deputy_title,
+        deputy_name=s.deputy_name,
     )
 
 

@@ -26,7 +26,22 @@ from kure_juki.domain.certificates import (
     policy_items,
 )
 from kure_juki.domain.certificates import items as it
-from kure_juki.domain.errors import AccessDenied, FormatError, NotFound, Problem, problem
+from kure_juki.domain.certificates.common import (
+    CERTIFIERS,
+    OFFICIAL_SEALS,
+    Certifier,
+    OfficialSeal,
+)
+from kure_juki.domain.certificates.member_order import member_order
+from kure_juki.domain.certificates.serial import issue_number
+from kure_juki.domain.errors import (
+    AccessDenied,
+    FormatError,
+    LogicError,
+    NotFound,
+    Problem,
+    problem,
+)
 from kure_juki.domain.resident import Resident
 from kure_juki.domain.support_measures import protected_today
 from kure_juki.ports.printer import Substitution
@@ -35,6 +50,10 @@ from kure_juki.service.registry_certificates import (
     FORMATS,
     ISSUANCE_KIND,
     ISSUANCE_SUBJECT_KIND,
+    MEMBER_ORDER_KIND,
+    certificate_settings,
+    check_setting,
+    joined_at,
     municipality,
     printer_for,
 )
@@ -55,6 +74,8 @@ class Certificate:  # 交付した証明書
     format: str
     document: CertificateDocument = attrs.field(repr=False, eq=False)  # what it says
     warnings: tuple[Problem, ...] = ()  # alerts to check (抑止のアラート, 支援措置の注意)
+    issue_number: str = ""  # 発行番号 as printed (標準5.5), without the page
+
 
     @property
     def text(self) -> str:
@@ -72,6 +93,46 @@ class _Ask:  # a parsed request
     household_id: str | None
     requester: str | None
     area: str | None
+    frame: _Frame
+
+
+@attrs.frozen
+class _Frame:  # 認証者・公印・固定文言・フリガナ・プリンタ (標準5.3, 5.5, 5.6)
+    certifier: Certifier = "mayor"
+    official_seal: OfficialSeal = "certifier"
+    phrases: tuple[str, ...] = ()
+    readings: bool = True
+    printer_id: str | None = None
+
+    @staticmethod
+    def parse(certifier: Any, seal: Any, phrases: Any, readings: Any, printer: Any) -> _Frame:
+        found: list[Problem] = []
+        if certifier not in CERTIFIERS:
+            found.append(problem("KJ-CERT-702", "certifier"))
+        if seal not in OFFICIAL_SEALS:
+            found.append(problem("KJ-CERT-703", "official_seal"))
+        if not isinstance(readings, bool):
+            found.append(problem("KJ-CERT-032", "readings"))
+        chosen: list[str] = []
+        if isinstance(phrases, str) or not isinstance(phrases, Iterable):
+            found.append(problem("KJ-CERT-704", "phrases"))
+        else:
+            for i, phrase in enumerate(phrases):
+                try:
+                    chosen.append(check_setting(phrase, "phrases"))
+                except FormatError:
+                    found.append(problem("KJ-CERT-704", "phrases", f"phrases[{i}]"))
+                    continue
+                if not chosen[-1]:
+                    found.append(problem("KJ-CERT-704", "phrases", f"phrases[{i}]"))
+        if printer is not None:
+            try:
+                printer = check_setting(printer, "printer_id")
+            except FormatError as e:
+                found += e.problems
+        if found:
+            raise FormatError(found)
+        return _Frame(certifier, seal, tuple(chosen), readings, printer)
 
 
 def _ids(value: Any) -> tuple[str, ...] | None:
@@ -114,6 +175,11 @@ class CertificateOps(SessionBase):
         layout: str = "household",
         requester_resident_id: str | None = None,
         area: str | None = None,
+        certifier: str = "mayor",
+        official_seal: str = "certifier",
+        phrases: Iterable[str] = (),
+        readings: bool = True,
+        printer_id: str | None = None,
     ) -> Certificate:
         """Issue a certificate of *kind* for the persons named (交付).
 
@@ -123,6 +189,14 @@ class CertificateOps(SessionBase):
         inkan 印鑑登録証明書. The persons are *resident_ids* or the living members of
         *household_id* (世帯全員). Items omitted by default are printed only when named in
         *include* and allowed to the operator and purpose.
+
+        標準5.3–5.6: *readings* prints each 氏名, 旧氏 and 通称 with its reading in katakana in
+        brackets after it (or none); *certifier* is "mayor" or "deputy" (職務代理者, configured
+        with ``reg.configure_certificates``); *official_seal* chooses the 公印: "certifier"
+        (the certifier's), "mayor", "deputy", "certificate" (証明書専用の印) or "none", which
+        prints 「公印省略」; *phrases* are further fixed phrases (「この印は黒色です」 …);
+        *printer_id* is the printer named in the 発行番号 (default: the configured one).
+        Each certificate, each copy, has its own 発行番号.
         """
         subjects = _subjects(resident_ids)
         if not self.active:
@@ -130,7 +204,9 @@ class CertificateOps(SessionBase):
         ask = self._audited(
             "print",
             lambda: self._parse(kind, resident_ids, household_id, include, format, with_history,
-                                layout, requester_resident_id, area),
+                                layout, requester_resident_id, area,
+                                _Frame.parse(certifier, official_seal, phrases, readings,
+                                             printer_id)),
             subjects,
         )
         self._audited("print", lambda: self._check_my_number(ask), subjects)
@@ -147,7 +223,7 @@ class CertificateOps(SessionBase):
 
     def _parse(
         self, kind: Any, resident_ids: Any, household_id: Any, include: Any, fmt: Any,
-        with_history: Any, layout: Any, requester: Any, area: Any,
+        with_history: Any, layout: Any, requester: Any, area: Any, frame: _Frame,
     ) -> _Ask:
         try:
             k = CertificateKind(kind)
@@ -180,6 +256,7 @@ class CertificateOps(SessionBase):
             household_id=hid,
             requester=_optional_str(requester, "KJ-CERT-045", "requester_resident_id"),
             area=chosen_area,
+            frame=frame,
         )
 
     def _check_items(self, ask: _Ask, persons: Sequence[Resident]) -> None:
@@ -264,12 +341,26 @@ class CertificateOps(SessionBase):
                     head = uow.residents.get(h.head_id)
                     if head is not None:
                         heads[r.household_id] = head
-            serial = format_serial(uow.sequences.next("certificate"), today)
+            number = uow.sequences.next("certificate")
+            serial = format_serial(number, today)
+            frame = ask.frame
+            settings = certificate_settings(self._reg)
+            office = municipality(self._reg)
+            if frame.certifier == "deputy" and not settings.deputy_name:
+                raise LogicError(problem("KJ-CERT-705", "certifier"))
             request = CertificateRequest(
-                kind=ask.kind, serial=serial, today=today, municipality=municipality(self._reg),
+                kind=ask.kind, serial=serial, today=today, municipality=office,
                 persons=tuple(records), switches=ask.switches, heads=heads,
                 layout="individual" if ask.layout == "individual" else "household",
                 whole_household=whole, seal=seal, area=ask.area, protected=protected,
+                issue_number=issue_number(
+                    today, office.name, self.terminal_id,
+                    settings.printer_id if frame.printer_id is None else frame.printer_id,
+                    number),
+                certifier=frame.certifier, official_seal=frame.official_seal,
+                phrases=frame.phrases, readings=frame.readings,
+                member_order=_member_orders(uow, residents)
+                if ask.kind in (CertificateKind.JUMINHYO, CertificateKind.JOJO) else {},
             )
             document = build_certificate(request)
             rendered = printer_for(self._reg, "pdf" if ask.fmt == "pdf" else "text").render(
@@ -291,6 +382,7 @@ class CertificateOps(SessionBase):
             format=ask.fmt,
             document=document,
             warnings=tuple(warnings),
+            issue_number=document.issue_number,
         )
 
     def _record_issuance(
@@ -301,6 +393,7 @@ class CertificateOps(SessionBase):
         serial = document.serial
         record = {
             "serial": serial,
+            "issue_number": document.issue_number,
             "kind": document.kind.value,
             "asked_kind": ask.kind.value,
             "issued_at": self._reg.now().isoformat(),
@@ -330,6 +423,40 @@ class CertificateOps(SessionBase):
             detail={"kind": document.kind.value, "serial": serial, "items": list(printed),
                     "format": ask.fmt, "pages": pages},
         )
+
+    # -- 世帯員の並び順 (標準5.2) ------------------------------------------------------------
+    def set_member_order(self, household_id: str, resident_ids: Sequence[str]) -> tuple[str, ...]:
+        """Keep the order of a household's members on its 世帯連記式 copies (標準5.2: the order
+        is a setting the register keeps). Members who join later are appended. Returns the
+        order now printed."""
+        subjects = _subjects(resident_ids)
+        self._guard("submit", subjects)
+
+        def run() -> tuple[str, ...]:
+            ids = _ids(resident_ids)
+            if not isinstance(household_id, str) or ids is None:
+                raise FormatError(problem("KJ-CERT-706", "resident_ids"))
+            with self._reg.store.unit_of_work() as uow:
+                if uow.households.get(household_id) is None:
+                    raise NotFound(problem("KJ-NOTFOUND-002", "household_id"))
+                members = uow.residents.members(household_id)
+                known = {r.resident_id for r in members}
+                bad = [problem("KJ-CERT-706", "resident_ids", f"resident_ids[{i}]")
+                       for i, rid in enumerate(resident_ids) if rid not in known]
+                if bad or len(ids) != len(tuple(resident_ids)):
+                    raise LogicError(bad or [problem("KJ-CERT-706", "resident_ids")])
+                uow.documents.put(MEMBER_ORDER_KIND, household_id, {"order": list(ids)},
+                                  subject=household_id)
+                self._reg.append_audit(
+                    uow, operation="set_member_order", operator_id=self.operator_id,
+                    terminal_id=self.terminal_id, purpose=self.purpose, subject_ids=ids,
+                    detail={"household_id": household_id},
+                )
+                order = _member_orders(uow, members).get(household_id, ids)
+                uow.commit()
+                return order
+
+        return self._audited("set_member_order", run, subjects)
 
     # -- history ----------------------------------------------------------------------------
     def issuance_history(
@@ -364,6 +491,24 @@ class CertificateOps(SessionBase):
 
         return self._audited("read_issuance_history", run,
                              [resident_id] if isinstance(resident_id, str) else [])
+
+
+def _member_orders(uow: UnitOfWork, residents: Sequence[Resident]) -> dict[str, tuple[str, ...]]:
+    """世帯員の並び順 (標準5.2) of each household on the certificate with more than one person:
+    the order a clerk set, else the standard order, later arrivals appended."""
+    by_household: dict[str, list[Resident]] = {}
+    for r in residents:
+        by_household.setdefault(r.household_id, []).append(r)
+    out: dict[str, tuple[str, ...]] = {}
+    for hid, members in by_household.items():
+        if len(members) < 2:
+            continue
+        kept = uow.documents.get(MEMBER_ORDER_KIND, hid)
+        joined = {r.resident_id: joined_at(uow.movements.for_resident(r.resident_id), hid)
+                  for r in members}
+        out[hid] = member_order(members, joined=joined,
+                                setting=tuple(kept["order"]) if kept else ())
+    return out
 
 
 def _subjects(resident_ids: Any) -> list[str]:

@@ -33,14 +33,21 @@ def full_view(r: Resident) -> dict[str, Any]:
         "my_number": r.my_number,
         "address": r.address.to_dict(),
         "resident_kind": r.kind,
-        "became_resident_on": r.became_resident_on.isoformat(),
-        "became_resident_reason": r.became_resident_reason,
         "address_since": r.address_since.isoformat(),
         "previous_address": r.previous_address.to_dict() if r.previous_address else None,
+        # 従前の住所 of the latest 転居 (住基法7条8号); the 転入前住所 above is kept as it was.
+        "former_address": r.former_address.to_dict() if r.former_address else None,
         "gaiji_count": r.name.gaiji_count,
     }
+    if r.foreign is None:
+        # 住民となった年月日 is an item of a Japanese resident's record only; a foreign
+        # resident's record has 外国人住民となった年月日 instead (住基法7条7号, 30条の45).
+        view["became_resident_on"] = r.became_resident_on.isoformat()
+        view["became_resident_reason"] = r.became_resident_reason
     # 戸籍の記載どおりの年月日 (標準1.1.8): the text beside the internal date it sorts by.
     for item in RECORDED_ITEMS:
+        if item == "became_resident_on" and r.foreign is not None:
+            continue  # not an item of a foreign resident's record
         written = r.written(item)
         if written is not None:
             view[item + AS_RECORDED] = written
@@ -53,9 +60,11 @@ def full_view(r: Resident) -> dict[str, Any]:
             nationality=f.nationality,
             category_30_45=f.category_30_45,
             residence_status=f.residence_status,
+            stay_period=f.stay_period,
             stay_expires_on=_iso(f.stay_expires_on),
             residence_card_number=f.residence_card_number,
             alias=f.alias,
+            became_foreign_resident_on=_iso(f.became_foreign_resident_on),
         )
     if r.foreign is not None and r.foreign.alias_history:
         view["alias_kana"] = r.foreign.alias_kana
@@ -109,6 +118,14 @@ def full_view(r: Resident) -> dict[str, Any]:
         }
         if d.deleted_on_as_recorded is not None:
             view["deletion"]["deleted_on_as_recorded"] = d.deleted_on_as_recorded
+        if d.planned_on is not None:
+            view["deletion"]["planned_on"] = d.planned_on.isoformat()
+        if d.confirmed is not None:
+            view["deletion"]["move_in_notice"] = {
+                "received_on": d.confirmed.received_on.isoformat(),
+                "moved_in_on": d.confirmed.moved_in_on.isoformat(),
+                "destination": d.confirmed.destination.to_dict(),
+            }
     return view
 
 

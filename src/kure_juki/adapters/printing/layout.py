@@ -39,7 +39,7 @@ CELL_PADDING = 3  # columns of a cell not available to its text (rule and margin
 SUBSTITUTE = "〓"
 CLOSING_MARK = "以下余白"
 
-Role = Literal["label", "value", "column", "heading", "text", "mayor", "image"]
+Role = Literal["label", "value", "column", "heading", "text", "mayor", "image", "seal"]
 Align = Literal["left", "center", "right"]
 
 # Characters that may not begin a line (行頭禁則); they are carried with the character before.
@@ -166,8 +166,12 @@ class Layout:
     substitutions: tuple[Substitution, ...]
 
 
-def serial_label(document: CertificateDocument) -> str:
-    return f"発行番号 {document.serial}"
+def serial_label(document: CertificateDocument, page: Page | None = None) -> str:
+    """発行番号 in the standard's form (標準5.5), ending with this page and the total."""
+    number = document.issue_number or document.serial
+    if page is None:
+        return f"発行番号 {number}"
+    return f"発行番号 {number} {page.number}/{page.total}"
 
 
 def spaced_title(title: str) -> str:
@@ -262,6 +266,10 @@ def map_texts(
         municipality=fn("municipality", document.municipality),
         mayor_title=fn("mayor_title", document.mayor_title),
         mayor_name=fn("mayor_name", document.mayor_name),
+        issue_number=fn("issue_number", document.issue_number) if document.issue_number else "",
+        official_seal=(None if document.official_seal is None
+                       else fn("official_seal", document.official_seal)),
+        phrases=[fn(f"phrases[{i}]", p) for i, p in enumerate(document.phrases)],
         sections=[section(i, s) for i, s in enumerate(document.sections)],
         remarks=[fn(f"remarks[{i}]", r) for i, r in enumerate(document.remarks)],
         certification=fn("certification", document.certification),
@@ -437,10 +445,18 @@ def closing_block(document: CertificateDocument) -> Block:
         Row((_text_cell(4, COLUMNS - 4, document.certification, "text"),)),
         Row((_text_cell(8, COLUMNS // 2, document.issued_on, "text"),)),
         Row(
-            (_text_cell(COLUMNS // 2 - 6, COLUMNS - 10,
-                        f"{document.mayor_title}　{document.mayor_name}", "mayor", "right"),),
+            (_text_cell(4, COLUMNS - 10,
+                        f"{document.mayor_title}　{document.mayor_name}".rstrip("　"),
+                        "mayor", "right"),),
             min_height=2,  # room for the official seal (公印) beside the name
         ),
+        # The seal's words, for a printer that cannot stamp it (the PDF draws the seal).
+        *(Row((_text_cell(COLUMNS // 2 - 6, COLUMNS - 10, f"［{document.official_seal}］",
+                          "seal", "right"),))
+          for _ in ([document.official_seal] if document.official_seal else [])),
+        # 固定文言 (標準5.6: 公印省略, この印は黒色です …), under the certifier.
+        *(Row((_text_cell(COLUMNS // 2 - 6, COLUMNS - 10, p, "text", "right"),))
+          for p in document.phrases),
     ]
     return Block(tuple(rows), boxed=False, keep_together=True)
 

@@ -56,7 +56,7 @@ TITLE_SIZE = 18.0
 INK = (0.0, 0.0, 0.0)
 SHADE = (0.93, 0.95, 0.93)  # label cells, faintly tinted as on security paper
 HEAD_SHADE = (0.86, 0.89, 0.86)
-SEAL_RED = (0.82, 0.1, 0.12)
+SEAL_INK = (0.0, 0.0, 0.0)  # 標準5.6: 電子公印は黒色 (only a card's may be red)
 _SHADES = {"label": SHADE, "column": HEAD_SHADE, "heading": HEAD_SHADE}
 
 FOOTER_NOTE = (
@@ -184,10 +184,8 @@ class _PageDrawer:
                   space=TITLE_SIZE * 0.5 if len(doc.title) <= 8 else 0.0)
         y = PAGE_HEIGHT - 62
         self.text(_x(0), y, doc.municipality, self.fonts.heading, 11, room=COLUMN * 30)
-        self.text(_x(COLUMNS - 12), y, serial_label(doc), self.fonts.body, 9.5,
-                  room=COLUMN * 30, align="right")
-        self.text(_x(COLUMNS), y, page.label, self.fonts.body, 9.5, room=COLUMN * 12,
-                  align="right")
+        self.text(_x(COLUMNS), y, serial_label(doc, page), self.fonts.body, 9.5,
+                  room=COLUMN * 56, align="right")
         c.setLineWidth(1.2)
         c.line(_x(0), y - 6, _x(COLUMNS), y - 6)
         c.setLineWidth(0.4)
@@ -227,6 +225,8 @@ class _PageDrawer:
                          anchor="c", mask="auto")
 
     def cell_text(self, cell: Cell, top: float, height: int, boxed: bool) -> None:
+        if cell.role == "seal":
+            return  # stamped as a seal beside the certifier instead
         if cell.image is not None:
             self.image(cell, top, height)
             return
@@ -283,7 +283,7 @@ class _PageDrawer:
                 c.rect(left, top - h, _x(cell.end) - left, h, stroke=1, fill=int(shade is not None))
         for cell in row.cells:
             self.cell_text(cell, top, row.height, boxed)
-            if cell.role == "mayor":
+            if cell.role == "mayor" and self.layout.document.official_seal is not None:
                 # Stamped last, over the text, as a seal is.
                 self.seals.append((_x(cell.end) + 6, top - h / 2))
 
@@ -317,18 +317,19 @@ class _PageDrawer:
         return top - height
 
     def seal(self, left: float, middle: float) -> None:
-        """The official seal (公印): a red square with 「…之印」 in columns, right to left."""
+        """The official seal (公印): a square with its words in columns, right to left; black,
+        as 標準5.6 has the electronic seal of a certificate."""
         doc = self.layout.document
-        chars = list(doc.mayor_title + "之印")
-        columns = 2 if len(chars) <= 6 else 3
+        chars = list(doc.official_seal or "")
+        columns = 2 if len(chars) <= 6 else 3 if len(chars) <= 9 else 4
         per_column = -(-len(chars) // columns)
         size = 46.0
         c = self.c
         c.saveState()
         c.setFillAlpha(0.85)
         c.setStrokeAlpha(0.85)
-        c.setStrokeColorRGB(*SEAL_RED)
-        c.setFillColorRGB(*SEAL_RED)
+        c.setStrokeColorRGB(*SEAL_INK)
+        c.setFillColorRGB(*SEAL_INK)
         bottom = middle - size / 2
         c.setLineWidth(2.2)
         c.rect(left, bottom, size, size, stroke=1, fill=0)

@@ -82,7 +82,7 @@ def _block_lines(block: Block, after_box: bool) -> list[str]:
 def page_header(layout: Layout, page: Page) -> list[str]:
     doc = layout.document
     title = spaced_title(doc.title)
-    right = f"{serial_label(doc)}   {page.label}"
+    right = serial_label(doc, page)
     return [
         _line([((COLUMNS - text_width(title)) // 2, title)]),
         _line([(0, doc.municipality), (COLUMNS - text_width(right), right)]),

@@ -15,7 +15,7 @@ NOTICE = (
 
 def build_code_notice(req: CertificateRequest) -> CertificateDocument:
     sections = [
-        PersonSection(fields=[*identity_fields(p.resident, req.switches),
+        PersonSection(fields=[*identity_fields(p.resident, req.switches, readings=req.readings),
                               Field("住所", p.resident.address.text),
                               *code_fields(p.resident, req.switches)])
         for p in req.persons

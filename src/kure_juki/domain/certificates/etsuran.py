@@ -8,12 +8,7 @@ from __future__ import annotations
 
 from kure_juki.domain.certificate_document import CertificateDocument, TableSection
 from kure_juki.domain.certificates.common import document
-from kure_juki.domain.certificates.fields import (
-    SEX_JA,
-    full_name,
-    reading,
-    recorded,
-)
+from kure_juki.domain.certificates.fields import SEX_JA, birth_date_text, full_name, reading
 from kure_juki.domain.certificates.request import CertificateRequest
 
 COLUMNS = ("氏名", "生年月日", "性別", "住所")
@@ -27,12 +22,7 @@ def build_etsuran(req: CertificateRequest) -> CertificateDocument:
     ]
     listed.sort(key=lambda r: (r.address.text, reading(r), r.resident_id))
     rows = [
-        (
-            full_name(r),
-            recorded(r, "birth_date", r.birth_date),
-            SEX_JA.get(r.sex, r.sex),
-            r.address.text,
-        )
+        (full_name(r), birth_date_text(r), SEX_JA.get(r.sex, r.sex), r.address.text)
         for r in listed
     ]
     heading = f"対象地域 {req.area}" if req.area else None

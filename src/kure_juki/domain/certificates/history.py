@@ -50,7 +50,8 @@ _CORRECTED: dict[str, tuple[str, str | None]] = {
     "nationality": ("国籍・地域", it.NATIONALITY),
     "category_30_45": ("法30条の45区分", it.CATEGORY),
     "residence_status": ("在留資格", it.RESIDENCE_STATUS),
-    "stay_expires_on": ("在留期間の満了日", it.RESIDENCE_STATUS),
+    "stay_expires_on": ("在留期間の満了の日", it.RESIDENCE_STATUS),
+    "stay_period": ("在留期間", it.RESIDENCE_STATUS),
     "residence_card_number": ("在留カード等の番号", it.CARD_NUMBER),
     "alias": ("通称", None),
 }

@@ -23,7 +23,7 @@ def build_inkan(req: CertificateRequest) -> CertificateDocument:
     r = req.persons[0].resident
     sections: list[Section] = [
         ImageSection(label="印影", png=req.seal.png, description="登録印影"),
-        PersonSection(fields=[*identity_fields(r, req.switches),
+        PersonSection(fields=[*identity_fields(r, req.switches, readings=req.readings),
                               Field("住所", r.address.text)]),
     ]
     return document(req, sections)

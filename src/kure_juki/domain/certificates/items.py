@@ -105,7 +105,7 @@ _POLICY_ITEMS: dict[str, tuple[str, ...]] = {
     RELATIONSHIP: ("relationship",),
     NATIONALITY: ("nationality",),
     CATEGORY: ("category_30_45",),
-    RESIDENCE_STATUS: ("residence_status", "stay_expires_on"),
+    RESIDENCE_STATUS: ("residence_status", "stay_expires_on", "stay_period"),
     CARD_NUMBER: ("residence_card_number",),
     ALIAS_HISTORY: ("alias", "alias_history"),
     FORMER_SURNAME: ("former_surname",),

@@ -38,7 +38,10 @@ def person_section(
 ) -> PersonSection:
     """One person's entry; with the address and 世帯主 when it stands alone (個人票)."""
     s = req.switches
-    fields: list[Field] = identity_fields(r, s)
+    # 旧氏 is an item of the record (住基令30条の13): always on a copy; on a 記載事項証明書 when
+    # asked for.
+    copy = req.kind in (CertificateKind.JUMINHYO, CertificateKind.JOJO)
+    fields: list[Field] = identity_fields(r, s, readings=req.readings, former_surname=copy)
     if standalone and it.ADDRESS in s:
         fields.append(Field("住所", r.address.text))
     if standalone and it.RELATIONSHIP in s:
@@ -69,13 +72,18 @@ def trailing_tables(req: CertificateRequest, p: PersonRecord) -> list[Section]:
     return out
 
 
-def _groups(persons: tuple[PersonRecord, ...]) -> list[list[PersonRecord]]:
-    """Persons by household and address, in the order first met (世帯ごと)."""
+def _groups(req: CertificateRequest) -> list[list[PersonRecord]]:
+    """Persons by household and address, households in the order first met (世帯ごと), the
+    members of each in the household's order (世帯員の並び順, 標準5.2)."""
     groups: dict[tuple[str, str], list[PersonRecord]] = {}
-    for p in persons:
+    for p in req.persons:
         key = (p.resident.household_id, p.resident.address.text)
         groups.setdefault(key, []).append(p)
-    return list(groups.values())
+    out = []
+    for (hid, _), group in groups.items():
+        order = {rid: i for i, rid in enumerate(req.member_order.get(hid, ()))}
+        out.append(sorted(group, key=lambda p: order.get(p.resident.resident_id, len(order))))
+    return out
 
 
 def build_juminhyo(req: CertificateRequest) -> CertificateDocument:
@@ -84,11 +92,11 @@ def build_juminhyo(req: CertificateRequest) -> CertificateDocument:
     heading = "除票" if deleted else None
     sections: list[Section] = []
     if req.layout == "individual":
-        for p in req.persons:
+        for p in [p for group in _groups(req) for p in group]:
             sections.append(person_section(req, p.resident, standalone=True, heading=heading))
             sections += trailing_tables(req, p)
     else:
-        for group in _groups(req.persons):
+        for group in _groups(req):
             first = group[0].resident
             header = [Field("住所", first.address.text)]
             if it.RELATIONSHIP in req.switches:

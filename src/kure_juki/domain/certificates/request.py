@@ -54,6 +54,14 @@ class CertificateRequest:  # 交付の内容
     seal: SealImpression | None = None  # 印鑑登録証明書
     area: str | None = None  # 閲覧用の写しの対象地域
     protected: frozenset[str] = frozenset()  # 支援措置の対象者 (never on the 閲覧用の写し)
+    issue_number: str = ""  # 発行番号 as printed (標準5.5), without the page
+    certifier: Literal["mayor", "deputy"] = "mayor"  # 認証者 (標準5.6)
+    official_seal: Literal["certifier", "mayor", "deputy", "certificate", "none"] = "certifier"
+    phrases: tuple[str, ...] = ()  # 固定文言 printed under the certifier (公印省略 …)
+    readings: bool = True  # フリガナ in katakana, in brackets after 氏名・旧氏・通称 (標準5.3)
+    # 世帯員の並び順 (標準5.2), 世帯番号 -> 宛名番号 in order; a household not in it keeps the
+    # order the persons were given in.
+    member_order: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
 
     def head_of(self, resident: Resident) -> Resident | None:
         return self.heads.get(resident.household_id)

@@ -63,8 +63,10 @@ def build_tenshutsu(req: CertificateRequest) -> CertificateDocument:
     sections: list[Section] = [HouseholdSection(fields=header)]
     for p in req.persons:
         r = p.resident
-        sections.append(PersonSection(fields=[*identity_fields(r, req.switches),
-                                              *code_fields(r, req.switches)]))
+        # 旧氏 is printed whenever recorded (住基令30条の13).
+        sections.append(PersonSection(fields=[
+            *identity_fields(r, req.switches, readings=req.readings, former_surname=True),
+            *code_fields(r, req.switches)]))
     ex_officio = kind is CertificateKind.TENSHUTSU_JUNZURU
     move = [
         Field("転出年月日" if ex_officio else "転出予定年月日", wareki(plan.planned_on)),

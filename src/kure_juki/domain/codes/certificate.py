@@ -100,4 +100,17 @@ CODES: dict[str, tuple[str, str]] = {
     "KJ-CERT-056": ("15歳未満の者は印鑑登録できません",
                     "A person under 15 cannot register a seal"),
     "KJ-CERT-057": ("廃止の理由を指定してください", "State the reason for the abolition"),
+    # 認証者・公印・発行番号 (標準5.5, 5.6)
+    "KJ-CERT-701": ("証明書の設定は40文字以内の1行の文字列で指定してください",
+                    "A certificate setting must be one line of at most 40 characters"),
+    "KJ-CERT-702": ("認証者は mayor(市区町村長) か deputy(職務代理者) を指定してください",
+                    "The certifier must be mayor or deputy"),
+    "KJ-CERT-703": ("公印の種類が正しくありません",
+                    "Unknown kind of official seal"),
+    "KJ-CERT-704": ("固定文言は40文字以内の1行の文字列のリストで指定してください",
+                    "Fixed phrases must be a list of lines of at most 40 characters"),
+    "KJ-CERT-705": ("職務代理者が設定されていません",
+                    "No deputy (職務代理者) is configured"),
+    "KJ-CERT-706": ("世帯員の並び順はその世帯の住民をそれぞれ一度ずつ指定してください",
+                    "A member order names residents of that household, each once"),
 }

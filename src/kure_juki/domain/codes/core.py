@@ -302,4 +302,13 @@ CODES: dict[str, tuple[str, str]] = {
         "個人番号が他の住民と重複するため記録できません",
         "Another living resident holds this My Number: nothing was written",
     ),
+    # 外国人住民の在留期間 (住基法30条の45)
+    "KJ-LOGIC-801": (
+        "在留期間の形式が正しくありません(例: 3年, 6月, 5年3月, 90日)",
+        "Invalid period of stay (e.g. 3年, 6月, 5年3月, 90日)",
+    ),
+    "KJ-LOGIC-802": (
+        "在留期間は外国人住民の記載事項です",
+        "A period of stay is an item of a foreign resident's record only",
+    ),
 }

@@ -134,6 +134,9 @@ def check_person_kind(
             found.append(
                 problem("KJ-LOGIC-009", "registered_domicile", f"{where}.registered_domicile")
             )
+        if p.stay_period is not None:
+            # 在留期間 is an item of a foreign resident's record only (住基法30条の45).
+            found.append(problem("KJ-LOGIC-802", "stay_period", f"{where}.stay_period"))
         if p.domicile_head is None:
             found.append(problem("KJ-LOGIC-009", "domicile_head", f"{where}.domicile_head"))
     return found
@@ -192,6 +195,7 @@ def new_resident(
             category_30_45=CATEGORIES_30_45[p.category_30_45],
             residence_status=p.residence_status,
             stay_expires_on=p.stay_expires_on,
+            stay_period=p.stay_period,
             residence_card_number=p.residence_card_number,
             alias=p.alias,
             became_foreign_resident_on=occurred_on,

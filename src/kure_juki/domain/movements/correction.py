@@ -19,6 +19,7 @@ from kure_juki.domain.format_checks import (
     MAX_NAME,
     MAX_RELATIONSHIP,
     SEXES,
+    check_stay_period,
     is_clean_text,
 )
 from kure_juki.domain.identifiers import is_valid_postal_code, is_valid_residence_card_number
@@ -48,6 +49,7 @@ CORRECTABLE = frozenset(
         "relationship",
         "category_30_45",
         "stay_expires_on",
+        "stay_period",
         "residence_card_number",
         "address",
     }
@@ -70,6 +72,12 @@ def _check_value(item: str, value: Any, r: Resident, today: dt.date) -> list[Pro
         if r.foreign is None and item == "stay_expires_on":
             return [problem("KJ-LOGIC-033", item, where)]
         return []
+    if item == "stay_period":
+        if not isinstance(value, str):
+            return [problem("KJ-FMT-003", item, where)]
+        if r.foreign is None:
+            return [problem("KJ-LOGIC-802", item, where)]
+        return check_stay_period(value, where)
     if item == "address":
         if (
             not isinstance(value, dict)
@@ -197,6 +205,7 @@ APPLY: dict[str, _Apply] = {
     "residence_card_number": _foreign("residence_card_number"),
     "stay_expires_on": _foreign("stay_expires_on", parse_date),
     **{item: _set_recorded(item) for item in RECORDED_ITEMS},
+    "stay_period": _foreign("stay_period"),
     "sex": lambda r, v: attrs.evolve(r, sex=v),
     "relationship": lambda r, v: attrs.evolve(r, relationship=v),
     "address": _address,

@@ -10,7 +10,7 @@ from kure_juki.domain.errors import Problem
 from kure_juki.domain.household import Household
 from kure_juki.domain.movements.common import head_after_leaving
 from kure_juki.domain.register_view import RegisterView
-from kure_juki.domain.resident import Deletion, Resident
+from kure_juki.domain.resident import Deletion, MoveInNoticeFacts, Resident
 
 
 def delete_residents(
@@ -20,15 +20,22 @@ def delete_residents(
     on: dt.date,
     reason: str,
     destination: OtherPlace | None = None,
+    confirmed: MoveInNoticeFacts | None = None,
 ) -> tuple[list[Resident], list[Household], list[Problem]]:
-    """Delete *residents* (消除) as of *on*; 除票 keep every item and stay readable."""
+    """Delete *residents* (消除) as of *on*; 除票 keep every item and stay readable.
+
+    A planned 転出 keeps its planned destination and date on the 除票; the 転入通知's facts
+    (*confirmed*) are kept beside them, never in their place (標準1.1.5, 4.1.3.1.1).
+    """
     deleted = [
         r.bump(
             deletion=Deletion(
                 deleted_on=on,
                 reason=reason,
-                destination=destination
-                or (r.planned_move_out.destination if r.planned_move_out else None),
+                destination=(r.planned_move_out.destination if r.planned_move_out
+                             else destination),
+                planned_on=r.planned_move_out.planned_on if r.planned_move_out else None,
+                confirmed=confirmed,
             )
         )
         for r in residents

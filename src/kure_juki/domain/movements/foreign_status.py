@@ -47,7 +47,9 @@ class StatusChangeHandler(OnePersonHandler):  # 在留資格変更・在留期�
 
     def change(self, n: Any, r: Resident, ctx: Context, alloc: Allocation) -> Resident:
         assert r.foreign is not None
-        changes: dict[str, Any] = {"stay_expires_on": n.stay_expires_on}
+        # A new 満了の日 comes with the period granted; one not stated is no longer known.
+        changes: dict[str, Any] = {"stay_expires_on": n.stay_expires_on,
+                                   "stay_period": n.stay_period}
         if isinstance(n, ResidenceStatusChange):
             changes["residence_status"] = n.residence_status
         if n.residence_card_number is not None:

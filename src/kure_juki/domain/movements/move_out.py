@@ -18,7 +18,7 @@ from kure_juki.domain.movements.deletion import delete_residents
 from kure_juki.domain.movements.overlay import Overlay
 from kure_juki.domain.notifications import ConfirmMoveOut, MoveOut, MoveOutAbroad
 from kure_juki.domain.register_view import RegisterView
-from kure_juki.domain.resident import PlannedMoveOut, Resident
+from kure_juki.domain.resident import MoveInNoticeFacts, PlannedMoveOut, Resident
 
 AnyMoveOut = MoveOut | MoveOutAbroad
 
@@ -130,19 +130,30 @@ class ConfirmMoveOutHandler:  # 転出確定 (転入通知の受理 or 転出予
         self, n: ConfirmMoveOut, view: RegisterView, ctx: Context, alloc: Allocation
     ) -> Outcome:
         residents, _ = living_residents(n.resident_ids, view)
+        destination = to_other_place(n.destination) if n.destination else None
+        confirmed = None
+        if n.source == "move_in_notice" and n.occurred_on is not None and destination is not None:
+            confirmed = MoveInNoticeFacts(
+                received_on=n.notified_on or ctx.today,
+                moved_in_on=n.occurred_on,
+                destination=destination,
+            )
         # Persons leaving together go through the head rule together.
         groups: dict[tuple[dt.date, str], list[Resident]] = {}
         for r in residents:
             assert r.planned_move_out is not None
-            on = n.occurred_on or r.planned_move_out.planned_on
+            planned = r.planned_move_out.planned_on
+            # 住基令13条, 標準1.1.5: deleted on the earlier of the planned date and the 転入日 the
+            # 転入通知 reports.
+            on = min(planned, n.occurred_on) if n.occurred_on is not None else planned
             reason = "国外転出" if r.planned_move_out.destination.country else "転出"
             groups.setdefault((on, reason), []).append(r)
         overlay = Overlay(view)
         warnings: list[Problem] = []
-        destination = to_other_place(n.destination) if n.destination else None
         for on, reason in sorted(groups):
             changed, households, found = delete_residents(
-                groups[(on, reason)], overlay, on=on, reason=reason, destination=destination
+                groups[(on, reason)], overlay, on=on, reason=reason, destination=destination,
+                confirmed=confirmed,
             )
             overlay.put(changed, households)
             warnings += found

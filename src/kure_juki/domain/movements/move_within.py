@@ -9,6 +9,7 @@ The household they leave keeps its address and follows the head rule (標準4.0.
 
 from __future__ import annotations
 
+from kure_juki.domain.address import OtherPlace
 from kure_juki.domain.errors import Problem, problem
 from kure_juki.domain.household import Household
 from kure_juki.domain.movements.base import Allocation, Context, Needs, Outcome
@@ -132,9 +133,15 @@ class MoveWithinHandler:  # 転居
             "address_since": n.occurred_on,
             "address_notified_on": n.notified_on,
         }
+
+        def moving(r: Resident) -> dict[str, object]:
+            # 住基法7条8号: the 従前の住所 printed is the one before this, the latest, change
+            # of address; the 転入前住所 (previous_address, what the CS holds) stays as it was.
+            return {**moved, "former_address": OtherPlace(r.address.text, ctx.municipality_code)}
+
         if n.household is None or n.household.household_id == current:
             return Outcome(
-                residents=tuple(r.bump(**moved) for r in residents),
+                residents=tuple(r.bump(**moving(r)) for r in residents),
                 resident_ids=n.resident_ids,
                 household_id=current,
             )
@@ -161,7 +168,7 @@ class MoveWithinHandler:  # 転居
         overlay.put(
             [
                 r.bump(
-                    household_id=destination, relationship=relationship[r.resident_id], **moved
+                    household_id=destination, relationship=relationship[r.resident_id], **moving(r)
                 )
                 for r in residents
             ],

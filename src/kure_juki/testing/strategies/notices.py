@@ -34,6 +34,7 @@ from kure_juki.testing.strategies.persons import (
     RESIDENCE_STATUSES,
     category_key,
     dates_between,
+    stay_periods,
 )
 from kure_juki.testing.strategies.places import address_texts
 from kure_juki.testing.strategies.register import RegisterState
@@ -135,6 +136,8 @@ def _status_change(draw: st.DrawFn, state: RegisterState, kind: str) -> dict[str
     }
     if kind == "residence_status_change":
         n["residence_status"] = draw(st.sampled_from(RESIDENCE_STATUSES))
+    if draw(st.booleans()):
+        n["stay_period"] = draw(stay_periods())
     if draw(st.booleans()):  # the immigration agency's "before", as the register holds it
         before = {
             "residence_status": r.foreign.residence_status,

@@ -54,6 +54,11 @@ def dates_between(low: dt.date, high: dt.date) -> st.SearchStrategy[dt.date]:
     return st.dates(min_value=low, max_value=max(low, high))
 
 
+def stay_periods() -> st.SearchStrategy[str]:
+    """在留期間 as the immigration agency grants them (入管法施行規則 別表第二)."""
+    return st.sampled_from(["15日", "30日", "90日", "3月", "6月", "1年", "1年3月", "3年", "5年"])
+
+
 @st.composite
 def japanese_persons(
     draw: st.DrawFn,
@@ -115,6 +120,8 @@ def foreign_persons(
     if "stay_expires_on" in required:
         days = draw(st.integers(1, 5 * 366))
         person["stay_expires_on"] = (arrived_on + dt.timedelta(days=days)).isoformat()
+        if draw(st.booleans()):  # 在留期間, the length granted, beside its end
+            person["stay_period"] = draw(stay_periods())
     if "residence_card_number" in required:
         person["residence_card_number"] = draw(residence_card_numbers())
     if draw(st.integers(0, 3)) == 0:
