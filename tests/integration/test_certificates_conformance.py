@@ -147,10 +147,10 @@ def test_stay_period_is_recorded_checked_shown_and_printed(clerk: kj.Session) ->
     clerk.submit({"type": "correction", "resident_id": rid, "reason": "誤記",
                   "changes": {"stay_period": "4年"}})
     assert clerk.resident(rid)["stay_period"] == "4年"
-    with pytest.raises(kj.LogicError) as e:
+    with pytest.raises(kj.FormatError) as e:
         clerk.submit({"type": "correction", "resident_id": rid, "reason": "誤記",
                       "changes": {"stay_period": "four years"}})
-    assert e.value.code == "KJ-LOGIC-801" and e.value.problems[0].where == "changes.stay_period"
+    assert e.value.code == "KJ-FMT-711" and e.value.problems[0].where == "changes.stay_period"
 
 
 @pytest.mark.parametrize("kind", ["foreign_registration_30_46", "foreign_registration_30_47"])
@@ -162,20 +162,20 @@ def test_stay_period_in_a_30_46_or_30_47_registration(clerk: kj.Session, kind: s
     }).resident_ids[0]
     view = clerk.resident(rid)
     assert view["stay_period"] == "1年3月" and view["became_foreign_resident_on"] == "2026-11-20"
-    with pytest.raises(kj.LogicError) as e:
+    with pytest.raises(kj.FormatError) as e:
         clerk.submit({
             "type": kind, "occurred_on": "2026-11-20", "notified_on": "2026-11-25",
             "address": {"postal_code": "737-0045", "text": "広島県呉市本通一丁目1番1号"},
             "household": {"new": True}, "persons": [foreigner(stay_period="1年13月")],
         })
-    assert e.value.code == "KJ-LOGIC-801"
+    assert e.value.code == "KJ-FMT-711"
 
 
 @pytest.mark.parametrize("bad", ["3", "3年年", "0年", "12月", "三年", "3年 ", "", "03年"])
 def test_a_malformed_stay_period_is_refused(clerk: kj.Session, bad: str) -> None:
-    with pytest.raises(kj.LogicError) as e:
+    with pytest.raises(kj.FormatError) as e:
         clerk.submit(move_in([foreigner(stay_period=bad)]))
-    assert e.value.code == "KJ-LOGIC-801"
+    assert e.value.code == "KJ-FMT-711"
     assert e.value.problems[0].where == "persons[0].stay_period"
 
 

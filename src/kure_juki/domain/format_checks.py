@@ -206,7 +206,7 @@ def is_valid_stay_period(value: str) -> bool:
 
 def check_stay_period(value: str | None, where: str) -> list[Problem]:
     if value is not None and not is_valid_stay_period(value):
-        return [problem("KJ-LOGIC-801", "stay_period", where)]
+        return [problem("KJ-FMT-711", "stay_period", where)]
     return []
 
 

@@ -34,7 +34,7 @@ from kure_juki.domain.movements.common import check_person_kind, new_resident, t
 from kure_juki.domain.notifications import AddressEntry, OtherPlaceEntry, PersonEntry
 from kure_juki.domain.parsing import parse_date
 from kure_juki.domain.recorded_date import parse_recorded_date
-from kure_juki.domain.resident import HEAD, Deletion, PlannedMoveOut, Resident
+from kure_juki.domain.resident import HEAD, Deletion, MoveInNoticeFacts, PlannedMoveOut, Resident
 from kure_juki.domain.serialization import resident_from_dict, resident_to_dict
 
 # A date as the 戸籍 records it travels in register_items.as_recorded (checked there), not as
@@ -255,6 +255,8 @@ def _deletion(value: Any, where: str, found: list[Problem]) -> Deletion | None:
         "reason",
         "destination",
         "deleted_on_as_recorded",
+        "planned_on",
+        "confirmed",
     }:
         found.append(problem("KJ-STORE-021", "deletion", where))
         return None
@@ -268,9 +270,37 @@ def _deletion(value: Any, where: str, found: list[Problem]) -> Deletion | None:
         found.append(problem("KJ-FMT-015", "reason", f"{where}.reason"))
         return None
     destination = _place(value.get("destination"), f"{where}.destination", found)
+    planned_on = (
+        _date(value["planned_on"], f"{where}.planned_on", found)
+        if value.get("planned_on") is not None
+        else None
+    )
+    confirmed = _move_in_notice(value.get("confirmed"), f"{where}.confirmed", found)
     if deleted_on is None:
         return None
-    return Deletion(deleted_on, reason, destination, written)
+    return Deletion(
+        deleted_on,
+        reason,
+        destination,
+        planned_on=planned_on,
+        confirmed=confirmed,
+        deleted_on_as_recorded=written,
+    )
+
+
+def _move_in_notice(value: Any, where: str, found: list[Problem]) -> MoveInNoticeFacts | None:
+    """A 除票's 転入通知 facts (標準4.1.3.1.1), kept beside the planned 転出."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) != {"received_on", "moved_in_on", "destination"}:
+        found.append(problem("KJ-STORE-021", "deletion", where))
+        return None
+    received = _date(value.get("received_on"), f"{where}.received_on", found)
+    moved_in = _date(value.get("moved_in_on"), f"{where}.moved_in_on", found)
+    destination = _place(value.get("destination"), f"{where}.destination", found)
+    if received is None or moved_in is None or destination is None:
+        return None
+    return MoveInNoticeFacts(received, moved_in, destination)
 
 
 def _is_recorded_text(value: Any) -> bool:

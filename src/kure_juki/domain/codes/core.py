@@ -303,7 +303,7 @@ CODES: dict[str, tuple[str, str]] = {
         "Another living resident holds this My Number: nothing was written",
     ),
     # 外国人住民の在留期間 (住基法30条の45)
-    "KJ-LOGIC-801": (
+    "KJ-FMT-711": (
         "在留期間の形式が正しくありません(例: 3年, 6月, 5年3月, 90日)",
         "Invalid period of stay (e.g. 3年, 6月, 5年3月, 90日)",
     ),
