@@ -246,6 +246,16 @@ def test_with_ipaex_a_moji_joho_variant_prints_as_its_base_and_is_noted() -> Non
     assert "異体字の区別を省略して印字した文字があります(U+E0103)。" in text
 
 
+def test_with_ipaex_its_own_variation_sequences_are_drawn_and_extract_with_the_selector() -> None:
+    # IPAex明朝 draws 葛 with VS17 (Adobe-Japan1's collection) as a glyph of its own.
+    adobe = "葛\U000e0100"
+    rendered = PdfPrinter(body_font=DEFAULT_BODY_FONT).render(juminhyo([(f"{adobe}城　一郎", "")]))
+    assert rendered.substitutions == ()
+    assert_extracted(rendered.content, [f"{adobe}城　一郎"])
+    drawn = drawn_outlines(rendered.content)
+    assert drawn[adobe] == outline(DEFAULT_BODY_FONT, "aj1481")
+
+
 def test_every_character_ipaex_has_outside_the_bmp_extracts_as_itself() -> None:
     fonts = load_fonts(DEFAULT_BODY_FONT)
     astral = [chr(cp) for cp in sorted(fonts.printable) if cp > 0xFFFF]
