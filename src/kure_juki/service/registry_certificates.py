@@ -34,7 +34,7 @@ class CertificateSettings:  # 証明書の設定
     mayor_name: str = ""  # 市区町村長の氏名
     municipality_name: str | None = None  # when the code is not in the built-in table
     mayor_title: str | None = None  # e.g. 呉市長職務代理者 while the mayor is absent
-    body_font: str | None = None  # TrueType path (default IPAex明朝)
+    body_font: str | None = None  # TrueType path (default IPAmj明朝 if installed, else IPAex明朝)
     heading_font: str | None = None  # TrueType path (default IPAexゴシック)
 
 

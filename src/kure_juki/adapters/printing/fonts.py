@@ -26,7 +26,6 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError
 
 from kure_juki.adapters.printing.truetype import SequenceTTFont, is_variation_selector
-
 from kure_juki.domain.errors import RegistryError, problem
 
 # IPAex明朝 and IPAexゴシック where Debian's fonts-ipaexfont puts them.

@@ -89,7 +89,7 @@ def _variation_glyphs(path: str) -> dict[tuple[int, int], tuple[int, float]]:
         font.close()
 
 
-class SequenceTTFont(TTFont):
+class SequenceTTFont(TTFont):  # type: ignore[misc]  # reportlab ships no type information
     """reportlab's embedded TrueType font, with variation sequences and a UTF-16 ToUnicode map."""
 
     def __init__(self, name: str, filename: str) -> None:
@@ -143,12 +143,12 @@ class SequenceTTFont(TTFont):
         if pending is not None:
             yield pending
 
-    def stringWidth(self, text: str, size: float, encoding: str = "utf8") -> float:  # noqa: N802 (reportlab's name)
+    def stringWidth(self, text: str, size: float, encoding: str = "utf8") -> float:
         widths = self.face.charWidths
         default = self.face.defaultWidth
-        return 0.001 * size * sum(widths.get(k, default) for k in self.keys(text))
+        return 0.001 * size * float(sum(widths.get(k, default) for k in self.keys(text)))
 
-    def splitString(  # noqa: N802 (reportlab's name)
+    def splitString(
         self, text: str, doc: object, encoding: str = "utf-8"
     ) -> list[tuple[int, bytes]]:
         """*text* as runs of (subset, bytes), assigning each new glyph key its subset byte.
@@ -198,7 +198,7 @@ class SequenceTTFont(TTFont):
             results.append((current_set, bytes(current)))
         return results
 
-    def addObjects(self, doc: pdfdoc.PDFDocument) -> None:  # noqa: N802 (reportlab's name)
+    def addObjects(self, doc: pdfdoc.PDFDocument) -> None:
         """reportlab's own, with the ToUnicode map of :func:`to_unicode_cmap`."""
         state = self._assignState(doc)
         state.frozen = 1
