@@ -9,9 +9,11 @@ byte-for-byte as it was; and the history replayed from empty rebuilds the same r
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections import Counter
 from typing import Any
 
+import pypdf
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -388,6 +390,25 @@ class RegisterMachine(RuleBasedStateMachine):
     )
     def garbage(self, junk: dict[str, Any]) -> None:
         assert self.submit(junk) is None
+
+    @precondition(lambda self: self.living())
+    @rule(data=st.data())
+    def print_a_copy(self, data: st.DataObject) -> None:
+        # Whatever the register holds prints as registered, or as its recorded 代替文字, and
+        # the PDF's text extracts back as that (標準7.2.3: the exact glyph on the copy).
+        rid = self.pick(data, sorted(r.resident_id for r in self.living()), "rid")
+        cert = self.s.issue_certificate("juminhyo", resident_ids=[rid], format="pdf")
+        reader = pypdf.PdfReader(io.BytesIO(cert.content), strict=True)
+        shown = "".join("".join(page.extract_text() for page in reader.pages).split())
+        for where, text in cert.document.texts():
+            for s in cert.substitutions:
+                if s.where == where:
+                    text = text.replace(s.original, s.substitute)
+            assert "".join(text.split()) in shown, where
+        family = self.s.resident(rid)["family_name"]
+        for s in cert.substitutions:
+            family = family.replace(s.original, s.substitute)
+        assert "".join(family.split()) in shown
 
     @rule(days=st.integers(1, 10))
     def next_day(self, days: int) -> None:
