@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import struct
 import sys
 import threading
 from pathlib import Path
 
 import attrs
+from fontTools.ttLib import TTLibError
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError
 
@@ -99,7 +101,7 @@ def _register(path: Path) -> SequenceTTFont:
     name = "KJ-" + hashlib.sha256(str(path).encode()).hexdigest()[:12]
     try:
         font = SequenceTTFont(name, str(path))
-    except (TTFError, OSError, ValueError, KeyError) as exc:
+    except (TTFError, TTLibError, OSError, ValueError, KeyError, struct.error) as exc:
         # fontTools reports a damaged table as one of these; reportlab as TTFError.
         raise RegistryError(problem("KJ-CERT-011", "font", str(path))) from exc
     pdfmetrics.registerFont(font)
