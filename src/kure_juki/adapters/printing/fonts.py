@@ -59,6 +59,8 @@ def default_fonts() -> tuple[Path, Path]:
     return body, heading
 
 
+# IPAex's paths under their first names: what a caller asks for to print in IPAex even where
+# IPAmj明朝 is installed (the body font is then IPAmj by default, see default_fonts).
 DEFAULT_BODY_FONT, DEFAULT_HEADING_FONT = DEBIAN_BODY_FONT, DEBIAN_HEADING_FONT
 
 SUBSTITUTE_CHAR = "〓"
