@@ -103,8 +103,8 @@ class _LeanFace(TTFontFace):  # type: ignore[misc]  # reportlab ships no type in
     """reportlab's face, except that making a subset no longer copies the glyph table.
 
     reportlab copies the whole ``glyf`` (and ``post``) table for each subset font it writes,
-    only to take a few glyphs from it: 40 MB of IPAmj明朝 per subset, which made a certificate
-    three times slower than in IPAex. Those two tables are only ever sliced, so a view does.
+    only to take a few glyphs from it: 45 MB of IPAmj明朝 per subset, which made a certificate
+    more than twice as slow as in IPAex. Those two tables are only ever sliced, so a view does.
     """
 
     def get_table(self, tag: str) -> bytes | _TableSlices:
