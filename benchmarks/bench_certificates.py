@@ -3,7 +3,8 @@
     .venv/bin/python benchmarks/bench_certificates.py [--count 300] [--processes 2] [--check]
 
 Each certificate is a synthetic household of three with its own serial, laid out, drawn with the
-embedded IPAex fonts, given its QR seal and signed with Ed25519, as at the counter. The fonts
+embedded fonts (IPAmj明朝 for the body where installed, else IPAex明朝; IPAexゴシック for
+headings), given its QR seal and signed with Ed25519, as at the counter. The fonts
 are registered once per process (the first certificate, timed apart); every later one reuses
 the registered fonts and their character map. ``--processes`` also runs that many worker
 processes at once, the way a server with several cores would. ``--check`` exits 1 below target.

@@ -7,8 +7,10 @@ import functools
 import io
 
 import pypdf
+import pytest
 from nacl.signing import SigningKey
 
+from kure_juki.adapters.printing.fonts import DEFAULT_BODY_FONT
 from kure_juki.adapters.printing.pdf import PdfPrinter
 from kure_juki.adapters.printing.signing import CertificateSigner
 from kure_juki.adapters.printing.text import PAGE_BREAK, TextPrinter
@@ -50,3 +52,12 @@ class TestPdfPrinter(PdfPages, PrinterContract):
 class TestSignedPdfPrinter(PdfPages, PrinterContract):
     def make_printer(self) -> Printer:
         return PdfPrinter(signer())
+
+
+@pytest.mark.skipif(not DEFAULT_BODY_FONT.is_file(),
+                    reason="needs fonts-ipaexfont (installed by .ci/run)")
+class TestIpaexPdfPrinter(PdfPages, PrinterContract):
+    """The body in IPAex明朝 even where IPAmj明朝 (the default when installed) is there."""
+
+    def make_printer(self) -> Printer:
+        return PdfPrinter(body_font=DEFAULT_BODY_FONT)

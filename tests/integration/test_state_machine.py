@@ -13,9 +13,11 @@ and the daily batch. The same on a SQLite file across restarts and a second writ
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections import Counter
 from typing import Any
 
+import pypdf
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -525,6 +527,7 @@ class RegisterMachine(RuleBasedStateMachine):
         self.reg.process_due_move_outs()
         assert self.store.state.residents[rid] == before
         self.s.lift_block(block)
+
     @rule(
         data=st.data(),
         bad=st.sampled_from(["\x00", "\ud800", "\x1b", "\x9f", "\x7f"]),
@@ -566,6 +569,25 @@ class RegisterMachine(RuleBasedStateMachine):
             assert e.code == "KJ-ACCESS-002"
         else:
             raise AssertionError("a blank address counted as a search item")
+
+    @precondition(lambda self: self.living())
+    @rule(data=st.data())
+    def print_a_copy(self, data: st.DataObject) -> None:
+        # Whatever the register holds prints as registered, or as its recorded 代替文字, and
+        # the PDF's text extracts back as that (標準7.2.3: the exact glyph on the copy).
+        rid = self.pick(data, sorted(r.resident_id for r in self.living()), "rid")
+        cert = self.s.issue_certificate("juminhyo", resident_ids=[rid], format="pdf")
+        reader = pypdf.PdfReader(io.BytesIO(cert.content), strict=True)
+        shown = "".join("".join(page.extract_text() for page in reader.pages).split())
+        for where, text in cert.document.texts():
+            for s in cert.substitutions:
+                if s.where == where:
+                    text = text.replace(s.original, s.substitute)
+            assert "".join(text.split()) in shown, where
+        family = self.s.resident(rid)["family_name"]
+        for s in cert.substitutions:
+            family = family.replace(s.original, s.substitute)
+        assert "".join(family.split()) in shown
 
     @rule(days=st.integers(1, 10))
     def next_day(self, days: int) -> None:

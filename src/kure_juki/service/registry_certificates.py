@@ -48,7 +48,7 @@ class CertificateSettings:  # 証明書の設定
     deputy_title: str = ""  # 職務代理者の職名, e.g. 呉市副市長 (標準5.6)
     deputy_name: str = ""  # 職務代理者の氏名
     printer_id: str = ""  # 発行プリンタ番号 printed in the 発行番号 (標準5.5); may stay empty
-    body_font: str | None = None  # TrueType path (default IPAex明朝)
+    body_font: str | None = None  # TrueType path (default IPAmj明朝 if installed, else IPAex明朝)
     heading_font: str | None = None  # TrueType path (default IPAexゴシック)
 
 

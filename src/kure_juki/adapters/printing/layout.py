@@ -200,6 +200,9 @@ def substitute(
         for ch in text:
             if can_print(ch):
                 out.append(ch)
+            elif _is_variation_selector(ch) and out and can_print(out[-1] + ch):
+                # A variation sequence the font draws as its own glyph (IPAmj明朝's Moji_Joho).
+                out.append(ch)
             elif _is_variation_selector(ch) and out:
                 # An ideographic variation selector the font cannot apply: the base character is
                 # printed alone and the pair recorded, rather than a mark after a right glyph.

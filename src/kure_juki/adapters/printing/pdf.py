@@ -4,8 +4,9 @@ The layout is the shared one (:mod:`.layout`): 80 columns across the printable w
 46 lines of 14 pt per page, so the PDF carries the same lines on the same pages as the text
 printer. Each page has the title, the municipality, the serial, "x / y" and the QR code of the
 paper seal; the last page has the certification text, the date, the mayor's title and name and
-the official seal (公印) drawn beside it. Characters the fonts lack are replaced by 〓 and
-recorded (:attr:`RenderedCertificate.substitutions`) and explained in the 備考.
+the official seal (公印) drawn beside it. Characters the body font lacks are replaced by 〓 and
+recorded (:attr:`RenderedCertificate.substitutions`) and explained in the 備考; a variation
+sequence the font has is drawn as its own glyph (:mod:`.truetype`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from kure_juki.adapters.printing.layout import (
     wrap,
 )
 from kure_juki.adapters.printing.signing import CertificateSigner
+from kure_juki.adapters.printing.truetype import is_variation_selector
 from kure_juki.domain.certificate_document import CertificateDocument
 from kure_juki.ports.printer import RenderedCertificate
 
@@ -134,7 +136,9 @@ class _PageDrawer:
     def text(self, x: float, y: float, s: str, font: str, size: float, *, room: float,
              align: str = "left", space: float = 0.0) -> None:
         """Queue *s* with its baseline at *y*, within *room* points (squeezed if it would not)."""
-        width = stringWidth(s, font, size) + space * max(len(s) - 1, 0)
+        # Character spacing is added after each glyph drawn: a variation selector is not one.
+        glyphs = sum(1 for ch in s if not is_variation_selector(ord(ch)))
+        width = stringWidth(s, font, size) + space * max(glyphs - 1, 0)
         scale = min(1.0, room / width) if width > 0 and room > 0 else 1.0
         drawn = width * scale
         if align == "center":
@@ -179,11 +183,13 @@ class _PageDrawer:
         doc = self.layout.document
         c = self.c
         self.fill(INK)
-        self.text(PAGE_WIDTH / 2, PAGE_HEIGHT - 40, doc.title, self.fonts.heading, TITLE_SIZE,
+        self.text(PAGE_WIDTH / 2, PAGE_HEIGHT - 40, doc.title, self.fonts.heading_for(doc.title),
+                  TITLE_SIZE,
                   room=PAGE_WIDTH - 2 * MARGIN, align="center",
                   space=TITLE_SIZE * 0.5 if len(doc.title) <= 8 else 0.0)
         y = PAGE_HEIGHT - 62
-        self.text(_x(0), y, doc.municipality, self.fonts.heading, 11, room=COLUMN * 30)
+        self.text(_x(0), y, doc.municipality, self.fonts.heading_for(doc.municipality), 11,
+                  room=COLUMN * 30)
         self.text(_x(COLUMNS), y, serial_label(doc, page), self.fonts.body, 9.5,
                   room=COLUMN * 56, align="right")
         c.setLineWidth(1.2)
@@ -235,7 +241,7 @@ class _PageDrawer:
         ]
         if cell.role in ("label", "column", "heading"):
             font, size = (self.fonts.body, LABEL_SIZE) if cell.role == "label" else (
-                self.fonts.heading, LABEL_SIZE)
+                self.fonts.heading_for("".join(cell.lines)), LABEL_SIZE)
         elif cell.role == "mayor":
             font, size = self.fonts.body, 13.0
         elif cell.role == "text":
@@ -302,7 +308,7 @@ class _PageDrawer:
             c.rect(_x(0), top - height, block.side_width * COLUMN, height, stroke=0, fill=1)
             self.fill(INK)
             self.text(_x(block.side_width / 2), top - height / 2 - 0.36 * 10.5, block.side,
-                      self.fonts.heading, 10.5, room=block.side_width * COLUMN - 2,
+                      self.fonts.heading_for(block.side), 10.5, room=block.side_width * COLUMN - 2,
                       align="center")
         y = top
         for row in block.rows:
@@ -363,7 +369,7 @@ class _PageDrawer:
 
 
 class PdfPrinter:
-    """Prints certificates as PDF (A4 縦) with embedded IPAex (or configured) TrueType fonts."""
+    """Prints certificates as PDF (A4 縦) with embedded IPAmj明朝 or IPAex (or configured) fonts."""
 
     media_type = "application/pdf"
 

@@ -162,3 +162,34 @@ def sample_documents(prefix: str = "R08-1") -> dict[CertificateKind, Certificate
         PersonSection(fields=[head, born, Field("住所", ADDRESS)]),
     ])
     return documents
+
+
+def sample_mj_household(serial: str = "R08-000016") -> CertificateDocument:
+    """A household copy whose names need the MJ characters (行政事務標準文字): a Moji_Joho
+    variation sequence (葛 U+845B with U+E0104), 髙 and 﨑, and 𠮷 𡈽 𩸽 𠮟 outside the BMP.
+
+    Printed in IPAmj明朝 nothing is substituted; in IPAex 𠮷 becomes 〓 and 葛 loses its variant,
+    both noted in the 備考. ``docs/images/juminhyo-mj.png`` is this copy.
+    """
+    since = "令和3年4月1日"
+    family = "葛\U000e0104城"  # 葛 with the Moji_Joho selector VS21: MJ022340
+    people = [
+        _person(f"{family}　𠮷男", "かつらぎ　よしお", "昭和50年4月1日", "男", "世帯主", since),
+        _person(f"{family}　𩸽子", "かつらぎ　ほっけこ", "昭和52年10月12日", "女", "妻", since),
+        _person("髙﨑　𡈽", "たかさき　はに", "平成22年1月31日", "男", "妻の子", since),
+        _person(f"{family}　𠮟", "かつらぎ　しかる", "平成25年6月3日", "女", "子", since),
+    ]
+    household = HouseholdSection(
+        fields=[Field("住所", "広島県呉市𡈽ケ丘九丁目99番99号"), Field("世帯主", f"{family}　𠮷男")]
+    )
+    return CertificateDocument(
+        kind=CertificateKind.JUMINHYO,
+        serial=serial,
+        issued_on="令和8年11月26日",
+        municipality="呉市",
+        mayor_title="呉市長",
+        mayor_name="架空　太郎",
+        sections=[household, *people],
+        remarks=["世帯全員の住民票の写しです。"],
+        certification="この写しは、世帯全員の住民票の原本と相違ないことを証明する。",
+    )

@@ -58,6 +58,7 @@ HYPOTHESIS = settings(
 TOKENS = [
     "髙", "橋", "一", "郎", "呉", "市", "中", "央", "﨑", "々", "あ", "ア", "ｶ", "ﾞ", "ー",
     "1", "９", "A", "ｗ", "・", "　", "𠮷", "𤔩", "😀", "葛\U000e0100",
+    "葛\U000e0103", "𡈽", "𩸽", "𪚲",  # a Moji_Joho variant; MJ characters outside the BMP
 ]  # fmt: skip
 
 
