@@ -21,6 +21,18 @@ def fold(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 
+def same_identity(
+    r: Resident, family_name: str, given_name: str, sex: str, birth_date: dt.date
+) -> bool:
+    """3情報 (氏名・性別・生年月日) agree, names compared folded as a search compares them."""
+    return (
+        r.birth_date == birth_date
+        and r.sex == sex
+        and fold(r.name.family_name) == fold(family_name)
+        and fold(r.name.given_name) == fold(given_name)
+    )
+
+
 @attrs.frozen
 class SearchCriteria:  # 検索条件
     family_name: str | None = None  # kanji, or kana for a fuzzy (清音化) match
