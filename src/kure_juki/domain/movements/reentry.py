@@ -17,7 +17,8 @@ with these checks, which a clerk would make at the counter:
   birth date does not — a wrong one is corrected on the 除票 first, by 職権修正);
 - the 除票 was not deleted by death (死亡): a deceased person's codes are never accepted;
 - a code whose only 除票 is one left by a kind change (the successor's code has since changed)
-  is refused too: it is nobody's to take.
+  is refused too: it is nobody's to take;
+- a record deleted by 取消 was entered by mistake: it is nobody's 除票 and holds no code.
 
 Codes of a 除票 are therefore never recorded for a different 宛名番号, except the one record
 made from it by 帰化・国籍取得・国籍喪失 (住基法 keeps one 住民票 per kind of resident).
@@ -36,6 +37,8 @@ from kure_juki.domain.resident import Resident
 
 # 消除事由 after which the record's codes live on in the record made from it.
 KIND_CHANGES = frozenset({"帰化", "国籍取得", "国籍喪失"})
+# A record deleted by 取消 was entered by mistake: it is no person's 除票 and holds no code.
+VOID = "取消"
 DECEASED = "死亡"
 
 
@@ -48,6 +51,15 @@ class ReEntryMatch:  # 再転入者の判定
 
 def is_kind_change(r: Resident) -> bool:
     return r.deletion is not None and r.deletion.reason in KIND_CHANGES
+
+
+def is_void(r: Resident) -> bool:
+    return r.deletion is not None and r.deletion.reason == VOID
+
+
+def is_persons_deleted_record(r: Resident) -> bool:
+    """A 除票 that stands for its person: not left by a kind change, not a voided entry."""
+    return r.deletion is not None and not is_kind_change(r) and not is_void(r)
 
 
 def _by_codes(p: PersonEntry, view: RegisterView) -> list[Resident]:
@@ -67,14 +79,14 @@ def _by_codes(p: PersonEntry, view: RegisterView) -> list[Resident]:
 def _one(p: PersonEntry, view: RegisterView, at: str) -> tuple[Resident | None, list[Problem]]:
     """The 除票 person *p* continues, or the problems that forbid the codes given."""
     matched = _by_codes(p, view)
-    persons = [r for r in matched if not is_kind_change(r)]
+    persons = [r for r in matched if is_persons_deleted_record(r)]
     chosen_id = p.former_resident_id
     if chosen_id is not None:
         chosen = view.resident(chosen_id)
         if (
             chosen is None
             or chosen.deletion is None
-            or is_kind_change(chosen)
+            or not is_persons_deleted_record(chosen)
             or chosen.deletion.reason == DECEASED
             or chosen.birth_date != p.birth_date
             or chosen.sex != p.sex
@@ -83,10 +95,10 @@ def _one(p: PersonEntry, view: RegisterView, at: str) -> tuple[Resident | None, 
         if any(r.resident_id != chosen_id for r in persons):
             return None, [problem("KJ-LOGIC-603", "resident_code", at)]
         return chosen, []
-    if not matched:
-        return None, []
     if not persons:
-        return None, [problem("KJ-LOGIC-606", "resident_code", at)]
+        if any(is_kind_change(r) for r in matched):
+            return None, [problem("KJ-LOGIC-606", "resident_code", at)]
+        return None, []
     if len(persons) > 1:
         return None, [problem("KJ-LOGIC-603", "resident_code", at)]
     former = persons[0]
@@ -106,7 +118,7 @@ def _alerts(p: PersonEntry, view: RegisterView, at: str) -> list[Problem]:
     return [
         attrs.evolve(problem("KJ-WARN-601", "former_resident_id", at), resident_id=r.resident_id)
         for r in candidates
-        if not is_kind_change(r) and r.deletion is not None and r.deletion.reason != DECEASED
+        if is_persons_deleted_record(r) and r.deletion is not None and r.deletion.reason != DECEASED
     ]
 
 
@@ -140,6 +152,6 @@ def match_reentries(
 
 def codes_of_deleted(p: PersonEntry, view: RegisterView, at: str) -> list[Problem]:
     """For a person who cannot be anybody's 再転入 (a newborn): any code of a 除票 is refused."""
-    if _by_codes(attrs.evolve(p, former_resident_id=None), view):
+    if any(not is_void(r) for r in _by_codes(p, view)):
         return [problem("KJ-LOGIC-606", "resident_code", at)]
     return []

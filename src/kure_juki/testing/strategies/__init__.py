@@ -38,6 +38,12 @@ from kure_juki.testing.strategies.identifiers import (
     resident_codes,
 )
 from kure_juki.testing.strategies.malformed import FAULTS, Malformed, malformed_notifications
+from kure_juki.testing.strategies.relationships import (
+    invalid_relationships,
+    member_relationships,
+    relationship_chains,
+    valid_relationships,
+)
 from kure_juki.testing.strategies.names import (
     GAIJI,
     NameSample,
@@ -84,6 +90,10 @@ __all__ = [
     "domestic_places",
     "foreign_names",
     "foreign_persons",
+    "invalid_relationships",
+    "member_relationships",
+    "relationship_chains",
+    "valid_relationships",
     "foreign_places",
     "households",
     "invalid_kana",
