@@ -430,6 +430,7 @@ class RegisterMachine(RuleBasedStateMachine):
         if former.deletion.reason == "死亡":
             assert receipt is None, "a deceased person's codes were accepted"
         elif receipt is not None:
+            event("re-entry continued the former 宛名番号")
             assert receipt.resident_ids == (former.resident_id,)
             assert "KJ-WARN-602" in [w.code for w in receipt.warnings]
         else:
