@@ -120,7 +120,12 @@ def test_a_deceased_persons_codes_are_never_accepted(kj_admin: kj.Session) -> No
         move_in([first], occurred_on="2026-10-01", notified_on="2026-10-02")
     ).resident_ids[0]
     kj_admin.submit(
-        {"type": "death", "resident_id": rid, "occurred_on": "2026-10-10", "notified_on": "2026-10-11"}
+        {
+            "type": "death",
+            "resident_id": rid,
+            "occurred_on": "2026-10-10",
+            "notified_on": "2026-10-11",
+        }
     )
     for key in ("resident_code", "my_number"):
         other = person(family=1, birth_date="1950-05-05")
@@ -175,9 +180,13 @@ def test_cancelling_a_re_entry_restores_the_deleted_record(kj_admin: kj.Session)
     first = person(family=3, birth_date="1977-07-17")
     rid = _moved_out(kj_admin, first)
     deleted = kj_admin.resident(rid)
-    receipt = kj_admin.submit(move_in([dict(first)], occurred_on="2026-11-20", notified_on="2026-11-24"))
+    receipt = kj_admin.submit(
+        move_in([dict(first)], occurred_on="2026-11-20", notified_on="2026-11-24")
+    )
     assert receipt.resident_ids == (rid,)
-    kj_admin.submit({"type": "cancellation", "movement_id": receipt.movement_id, "reason": "誤入力"})
+    kj_admin.submit(
+        {"type": "cancellation", "movement_id": receipt.movement_id, "reason": "誤入力"}
+    )
     restored = kj_admin.resident(rid)
     assert restored["status"] == "deleted"
     assert {k: v for k, v in restored.items() if k != "history"} == {

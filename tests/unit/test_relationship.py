@@ -9,6 +9,7 @@ from kure_juki.domain.format_checks import check_relationship
 from kure_juki.domain.relationship import Relationship, Verdict
 from kure_juki.testing.strategies.relationships import (
     invalid_relationships,
+    member_relationships,
     relationship_chains,
     valid_relationships,
 )
@@ -78,3 +79,8 @@ def test_every_invalid_relationship_is_refused_with_its_own_code(text: str) -> N
     assert not Relationship.is_valid(text)
     codes = [p.code for p in check_relationship(text, "relationship")]
     assert codes in (["KJ-FMT-601"], ["KJ-FMT-602"])
+
+
+@given(member_relationships())
+def test_a_members_relationship_is_never_the_heads(text: str) -> None:
+    assert text != "世帯主" and Relationship.is_valid(text)

@@ -19,7 +19,6 @@ from kure_juki.domain.identifiers import (
     is_valid_resident_code,
 )
 from kure_juki.domain.names import is_kana
-from kure_juki.domain.relationship import Relationship, Verdict
 from kure_juki.domain.notifications import (
     AddressEntry,
     AliasEntry,
@@ -45,6 +44,7 @@ from kure_juki.domain.notifications import (
     SplitHousehold,
     StayExtension,
 )
+from kure_juki.domain.relationship import Relationship, Verdict
 
 # 法30条45の区分 (住民基本台帳法第30条の45の表の上欄): canonical Japanese, with English aliases.
 CATEGORIES_30_45: dict[str, str] = {

@@ -25,10 +25,10 @@ from kure_juki.adapters.sqlalchemy.queries import PAGE
 from kure_juki.adapters.sqlalchemy.tables import my_numbers, residents
 from kure_juki.domain.audit import AuditEntry
 from kure_juki.domain.household import Household
+from kure_juki.domain.identifiers import is_valid_residence_card_number
 from kure_juki.domain.movement_record import MovementRecord, join_secrets
 from kure_juki.domain.names import is_kana, seion_kana
 from kure_juki.domain.operator import Operator
-from kure_juki.domain.identifiers import is_valid_residence_card_number
 from kure_juki.domain.resident import Resident, card_number_of
 from kure_juki.domain.search import SearchCriteria, fold, matches, same_identity
 

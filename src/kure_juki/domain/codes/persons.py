@@ -4,8 +4,8 @@ CODES: dict[str, tuple[str, str]] = {
     "KJ-FMT-601": (
         "続柄は世帯主、夫・妻・夫（未届）・妻（未届）・子・父・母・兄・姉・弟・妹"
         "(「の」で4世代まで)、縁故者又は同居人としてください",
-        "The relationship must be 世帯主; 夫, 妻, 夫（未届）, 妻（未届）, 子, 父, 母, 兄, 姉, 弟 or 妹"
-        " joined by の up to four generations; 縁故者 or 同居人",
+        "The relationship must be 世帯主; 夫, 妻, 夫（未届）, 妻（未届）, 子, 父, 母, 兄, 姉,"
+        " 弟 or 妹 joined by の up to four generations; 縁故者 or 同居人",
     ),
     "KJ-FMT-602": (
         "5世代以上つながる続柄は「縁故者」としてください",

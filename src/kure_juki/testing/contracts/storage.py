@@ -572,6 +572,7 @@ class StorageContract:
             deletion=Deletion(dt.date(2021, 1, 1), "転出"),
         )
         # the record a 帰化 leaves behind shares the codes of the one made from it
+        assert gone.foreign is not None
         before = attrs.evolve(
             gone,
             resident_id=fresh_id("R"),

@@ -38,12 +38,6 @@ from kure_juki.testing.strategies.identifiers import (
     resident_codes,
 )
 from kure_juki.testing.strategies.malformed import FAULTS, Malformed, malformed_notifications
-from kure_juki.testing.strategies.relationships import (
-    invalid_relationships,
-    member_relationships,
-    relationship_chains,
-    valid_relationships,
-)
 from kure_juki.testing.strategies.names import (
     GAIJI,
     NameSample,
@@ -73,6 +67,12 @@ from kure_juki.testing.strategies.places import (
     foreign_places,
 )
 from kure_juki.testing.strategies.register import RegisterState, StateView
+from kure_juki.testing.strategies.relationships import (
+    invalid_relationships,
+    member_relationships,
+    relationship_chains,
+    valid_relationships,
+)
 
 __all__ = [
     "CATEGORY_ITEMS",
@@ -90,16 +90,13 @@ __all__ = [
     "domestic_places",
     "foreign_names",
     "foreign_persons",
-    "invalid_relationships",
-    "member_relationships",
-    "relationship_chains",
-    "valid_relationships",
     "foreign_places",
     "households",
     "invalid_kana",
     "invalid_local_gov_codes",
     "invalid_my_numbers",
     "invalid_postal_codes",
+    "invalid_relationships",
     "invalid_residence_card_numbers",
     "invalid_resident_codes",
     "japanese_names",
@@ -107,12 +104,15 @@ __all__ = [
     "kana_readings",
     "local_gov_codes",
     "malformed_notifications",
+    "member_relationships",
     "my_numbers",
     "names",
     "notification",
     "notifications",
     "persons",
     "postal_codes",
+    "relationship_chains",
     "residence_card_numbers",
     "resident_codes",
+    "valid_relationships",
 ]
