@@ -120,7 +120,7 @@ def _plan(
 ) -> list[tuple[str | None, Resident | None]]:
     """Each person's 住民票コード (from the notice, the 除票 continued, else the next of *pool*;
     None once *pool* runs out) and the 除票 a 再転入者 continues."""
-    formers = match_reentries(n.persons, view).formers
+    formers = match_reentries(n.persons, view, alerts=False).formers
     out: list[tuple[str | None, Resident | None]] = []
     for p, former in zip(n.persons, formers, strict=True):
         code = p.resident_code or (former.resident_code if former else next(pool, None))

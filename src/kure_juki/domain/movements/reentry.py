@@ -123,9 +123,14 @@ def _alerts(p: PersonEntry, view: RegisterView, at: str) -> list[Problem]:
 
 
 def match_reentries(
-    persons: Sequence[PersonEntry], view: RegisterView, where: str = "persons"
+    persons: Sequence[PersonEntry],
+    view: RegisterView,
+    where: str = "persons",
+    *,
+    alerts: bool = True,
 ) -> ReEntryMatch:
-    """Which persons of a move-in are 再転入者, what forbids their codes, and the alerts."""
+    """Which persons of a move-in are 再転入者, what forbids their codes, and (with *alerts*)
+    the 3情報 alerts."""
     formers: list[Resident | None] = []
     problems: list[Problem] = []
     warnings: list[Problem] = []
@@ -144,7 +149,7 @@ def match_reentries(
                     problem("KJ-WARN-602", "resident_id", at), resident_id=former.resident_id
                 )
             )
-        elif not wrong:
+        elif alerts and not wrong:
             warnings += _alerts(p, view, at)
         formers.append(former)
     return ReEntryMatch(formers=tuple(formers), problems=tuple(problems), warnings=tuple(warnings))
