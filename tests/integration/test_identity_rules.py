@@ -75,15 +75,24 @@ def test_a_re_entry_by_code_keeps_the_former_resident_id(
     assert kj_admin.search(resident_code=first["resident_code"])[0]["resident_id"] == rid
 
 
-def test_a_foreign_re_entry_by_residence_card_number(kj_admin: kj.Session) -> None:
+@pytest.mark.parametrize(
+    "kind", ["move_in", "move_in_from_abroad", "foreign_registration_30_46"]
+)
+def test_a_foreign_re_entry_by_residence_card_number(kj_admin: kj.Session, kind: str) -> None:
     first = person(foreign=True, birth_date="1990-07-07", residence_card_number="AB98765432CD")
     rid = _moved_out(kj_admin, first)
     again = person(
         foreign=True, birth_date="1990-07-07", residence_card_number="AB98765432CD", codes=False
     )
-    receipt = kj_admin.submit(move_in([again], occurred_on="2026-11-20", notified_on="2026-11-24"))
+    n = move_in([again], occurred_on="2026-11-20", notified_on="2026-11-24")
+    if kind != "move_in":
+        n["type"] = kind
+        n["previous_address"] = {"country": "アメリカ合衆国", "text": "ニューヨーク州"}
+    receipt = kj_admin.submit(n)
     assert receipt.resident_ids == (rid,)
-    assert kj_admin.resident(rid)["status"] == "resident"
+    view = kj_admin.resident(rid)
+    assert view["status"] == "resident"
+    assert view["resident_code"] == first["resident_code"]  # the 除票's, carried over
 
 
 def test_a_match_on_name_sex_and_birth_date_only_alerts_and_names_the_deleted_record(
