@@ -398,7 +398,11 @@ class RegisterMachine(RuleBasedStateMachine):
     @rule(data=st.data(), late=st.integers(0, 10))
     def re_enter_a_deleted_person(self, data: st.DataObject, late: int) -> None:
         """再転入 by code: the person continues under the former 宛名番号."""
-        former = data.draw(st.sampled_from(self.persons_deleted_records()), label="former")
+        records = self.persons_deleted_records()
+        alive = [r for r in records if r.deletion.reason != "死亡"]
+        if alive and data.draw(st.integers(0, 4), label="a deceased one") > 0:
+            records = alive
+        former = data.draw(st.sampled_from(records), label="former")
         p = person(
             sex=former.sex,
             birth_date=former.birth_date.isoformat(),
