@@ -73,12 +73,8 @@ class Queries:
             self.deleted_by_blind = base.where(
                 my_numbers.c.blind == sa.bindparam("blind"), deleted
             ).order_by(rid)
-        # The card number has no column: it sits in the record's JSON; only foreign 除票 are
-        # scanned, and the caller keeps the rows whose decoded card number is equal.
         self.deleted_by_card = base.where(
-            residents.c.extra.contains(sa.bindparam("card")),
-            residents.c.kind == "foreign",
-            deleted,
+            residents.c.residence_card == sa.bindparam("card"), deleted
         ).order_by(rid)
         self.deleted_by_identity = base.where(
             residents.c.birth_date == sa.bindparam("birth_date"),

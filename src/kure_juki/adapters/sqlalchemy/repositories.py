@@ -187,7 +187,7 @@ class Residents:  # 住民マスタ (+ the vault)
     def stored_deleted_by_card(self, card_number: str) -> list[Resident]:
         if not is_valid_residence_card_number(card_number):
             return []
-        found = self._run(self._u.q.deleted_by_card, card=f'"{card_number}"')
+        found = self._run(self._u.q.deleted_by_card, card=card_number)
         return [r for r in found if card_number_of(r) == card_number]
 
     def _deleted(
