@@ -83,7 +83,7 @@ def main(url: str = "memory://") -> None:
     born = s.submit({"type": "birth", "occurred_on": "2026-05-18", "household_id": hid,
                      "person": {"family_name": "呉", "given_name": "陽菜",
                                 "family_name_kana": "くれ", "given_name_kana": "ひな",
-                                "sex": "female", "relationship": "孫"}})
+                                "sex": "female", "relationship": "子の子"}})
     show("出生", born)
     child = s.resident(born.resident_ids[0])
     print(f"    新しい住民票コード {child['resident_code']}, 個人番号は住基ネット経由で付番済み")
@@ -102,7 +102,7 @@ def main(url: str = "memory://") -> None:
 
     named = s.submit({"type": "change_head", "occurred_on": "2026-09-15", "household_id": hid,
                       "new_head_id": wife,
-                      "relationships": {son: "子", born.resident_ids[0]: "孫"}})
+                      "relationships": {son: "子", born.resident_ids[0]: "子の子"}})
     show("世帯主変更", named)
     household_line(s, hid)
 

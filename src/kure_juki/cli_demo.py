@@ -132,7 +132,7 @@ def _flow(d: Demo, cs: Any, out: Path | None) -> dict[str, Any]:
     born = d.movement(s, "birth", "出生", {
         "type": "birth", "occurred_on": "2026-05-18", "household_id": hid,
         "person": {"family_name": "髙橋", "given_name": "陽菜", "family_name_kana": "たかはし",
-                   "given_name_kana": "ひな", "sex": "female", "relationship": "孫"},
+                   "given_name_kana": "ひな", "sex": "female", "relationship": "子の子"},
     })
     child = born.resident_ids[0]
     s = d.workday("2026-07-01T10:00:00+09:00")
@@ -145,7 +145,7 @@ def _flow(d: Demo, cs: Any, out: Path | None) -> dict[str, Any]:
                {"type": "death", "occurred_on": "2026-09-12", "resident_id": head})
     d.movement(s, "change_head", "世帯主変更", {
         "type": "change_head", "household_id": hid, "new_head_id": wife,
-        "relationships": {son: "子", child: "孫"},
+        "relationships": {son: "子", child: "子の子"},
     })
     s = d.workday("2026-11-02T10:00:00+09:00")
     d.movement(s, "move_out", "転出", {

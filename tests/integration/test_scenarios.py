@@ -420,7 +420,11 @@ def test_re_move_in_after_move_out_is_allowed(clerk: kj.Session) -> None:
     )
     clerk.confirm_move_out(list(r.resident_ids))
     again = clerk.submit(move_in([dict(p)], occurred_on="2026-11-26", notified_on="2026-11-26"))
-    assert again.resident_ids[0] != r.resident_ids[0]  # a new record; the 除票 stays
+    # 標準4.1.1.2: a 再転入者 (the 除票's codes) continues under the former 宛名番号
+    assert again.resident_ids == r.resident_ids
+    record = clerk.resident(r.resident_ids[0])
+    assert record["status"] == "resident"
+    assert [h["type"] for h in record["history"]][-1] == "move_in"
 
 
 def test_search_needs_two_items_or_a_code(clerk: kj.Session) -> None:

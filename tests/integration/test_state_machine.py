@@ -1,13 +1,14 @@
 """A hypothesis state machine submitting long random sequences of notifications.
 
 After every step: each living resident is in exactly one active household; each household
-with members has exactly one head (or none while an announced 世帯主変更 is awaited); the living
-members of a household share one address (住基法6条); no two
-living residents share a 住民票コード or 個人番号; a rejected notification left the register
-byte-for-byte as it was; and the history replayed from empty rebuilds the same register. A
-person blocked from movements (異動抑止) is left unchanged by a 取消, a death in the household
-and the daily batch. The same on a SQLite file across restarts and a second writer:
-``test_state_machine_restarts.py``.
+with members has exactly one head (or none while an announced 世帯主変更 is awaited); the
+living members of a household share one address (住基法6条); no two living residents share a
+住民票コード or 個人番号; no 住民票コード or 個人番号 of a 除票 belongs to another person, living
+or deleted (標準4.1.1.2: a 再転入者 continues the former 宛名番号); a rejected notification
+left the register byte-for-byte as it was; and the history replayed from empty rebuilds the
+same register. A person blocked from movements (異動抑止) is left unchanged by a 取消, a death
+in the household and the daily batch. The same on a SQLite file across restarts and a second
+writer: ``test_state_machine_restarts.py``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections import Counter
 from typing import Any
 
 import pypdf
+import pytest
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -27,6 +29,7 @@ from kure_juki.adapters.memory.store import MemoryStore
 from kure_juki.domain.certificates.member_order import member_order
 from kure_juki.domain.format_checks import is_valid_stay_period
 from kure_juki.domain.recorded_date import parse_recorded_date
+from kure_juki.domain.relationship import Relationship
 from kure_juki.domain.serialization import household_to_dict, resident_to_dict
 from kure_juki.domain.wareki import era_of
 from kure_juki.service.replay import replay
@@ -38,7 +41,12 @@ ADDRESSES = [
     "広島県呉市中通二丁目2番2号",
     "広島県呉市広古新開三丁目3番",
 ]
-RELATIONSHIPS = ["妻", "夫", "子", "父", "母", "同居人", "孫"]
+# 標準1.1.11: valid 続柄, and words it refuses (孫 was once on the list above).
+RELATIONSHIPS = ["妻", "夫", "子", "父", "母", "同居人", "子の子", "妻（未届）", "縁故者", "妻の父"]
+INVALID_RELATIONSHIPS = ["孫", "長男", "祖父", "家事使用人", "子の子の子の子の子"]
+# 消除事由 whose record is not its person's 除票: its codes live on in the record made from
+# it (帰化・国籍取得・国籍喪失), or it was entered by mistake (取消).
+NOT_THE_PERSONS_OWN = {"帰化", "国籍取得", "国籍喪失", "取消"}
 
 
 def as_recorded(data: st.DataObject, day: dt.date, *, off_calendar: bool = True) -> dict[str, Any]:
@@ -161,6 +169,17 @@ class RegisterMachine(RuleBasedStateMachine):
 
     def pick(self, data: st.DataObject, items: list[str], label: str) -> str:
         return data.draw(st.sampled_from(items), label=label)
+
+    def persons_deleted_records(self) -> list[Any]:
+        """除票 that stand for their person (the ones a 再転入 continues)."""
+        return sorted(
+            (
+                r
+                for r in self.store.state.residents.values()
+                if r.deletion is not None and r.deletion.reason not in NOT_THE_PERSONS_OWN
+            ),
+            key=lambda r: r.resident_id,
+        )
 
     def relationships_for(self, data: st.DataObject, ids: list[str]) -> dict[str, str]:
         rels = {i: self.pick(data, RELATIONSHIPS, "rel") for i in ids}
@@ -492,6 +511,146 @@ class RegisterMachine(RuleBasedStateMachine):
             }
         )
 
+    @precondition(lambda self: self.persons_deleted_records())
+    @rule(data=st.data(), late=st.integers(0, 10))
+    def re_enter_a_deleted_person(self, data: st.DataObject, late: int) -> None:
+        """再転入 by code: the person continues under the former 宛名番号."""
+        records = self.persons_deleted_records()
+        alive = [r for r in records if r.deletion.reason != "死亡"]
+        if alive and data.draw(st.integers(0, 4), label="a deceased one") > 0:
+            records = alive
+        former = data.draw(st.sampled_from(records), label="former")
+        p = person(
+            sex=former.sex,
+            birth_date=former.birth_date.isoformat(),
+            codes=False,
+            foreign=former.kind == "foreign",
+        )
+        keys = data.draw(
+            st.sampled_from(["resident_code", "my_number", "both"]), label="matched by"
+        )
+        if keys in ("resident_code", "both"):
+            p["resident_code"] = former.resident_code
+        if keys in ("my_number", "both") and former.my_number:
+            p["my_number"] = former.my_number
+        if former.foreign is not None and former.foreign.residence_card_number:
+            p["residence_card_number"] = former.foreign.residence_card_number
+        occurred = max(self.clock.today - dt.timedelta(days=late), former.birth_date)
+        receipt = self.submit(
+            {
+                "type": "move_in",
+                "occurred_on": occurred.isoformat(),
+                "notified_on": self.today(),
+                "address": {"postal_code": "737-0045", "text": ADDRESSES[0]},
+                "previous_address": {"municipality_code": "131016", "text": "東京都千代田区"},
+                "household": {"new": True},
+                "persons": [p],
+            }
+        )
+        assert former.deletion is not None
+        if former.deletion.reason == "死亡":
+            assert receipt is None, "a deceased person's codes were accepted"
+        elif receipt is not None:
+            event("re-entry continued the former 宛名番号")
+            assert receipt.resident_ids == (former.resident_id,)
+            assert "KJ-WARN-602" in [w.code for w in receipt.warnings]
+        else:
+            # Only a foreign person's category items may stand in the way, never the codes.
+            assert former.kind == "foreign"
+
+    @precondition(lambda self: self.persons_deleted_records())
+    @rule(data=st.data(), how=st.sampled_from(["move_in", "birth"]))
+    def reuse_a_deleted_persons_code(self, data: st.DataObject, how: str) -> None:
+        """番号法8条2項・住基法30条の3: never for anybody else."""
+        former = data.draw(st.sampled_from(self.persons_deleted_records()), label="former")
+        other = person(
+            birth_date=(former.birth_date + dt.timedelta(days=1)).isoformat(), codes=False
+        )
+        code, number = unique_codes(900_000 + self.counter)
+        self.counter += 1
+        if data.draw(st.booleans(), label="code or number") or not former.my_number:
+            other.update(resident_code=former.resident_code, my_number=number)
+        else:
+            other.update(resident_code=code, my_number=former.my_number)
+        if how == "birth" and self.households():
+            other.pop("birth_date")
+            other["relationship"] = "子"
+            n: dict[str, Any] = {
+                "type": "birth",
+                "occurred_on": self.today(),
+                "household_id": self.pick(data, self.households(), "hh"),
+                "person": other,
+            }
+        else:
+            n = {
+                "type": "move_in",
+                "occurred_on": self.today(),
+                "address": {"postal_code": "737-0045", "text": ADDRESSES[1]},
+                "previous_address": {"municipality_code": "131016", "text": "東京都千代田区"},
+                "household": {"new": True},
+                "persons": [other],
+            }
+        assert self.submit(n) is None, "a deleted person's code was given to somebody else"
+
+    @rule(
+        data=st.data(),
+        how=st.sampled_from(["move_in", "birth", "change_head", "correction"]),
+        wrong=st.sampled_from(INVALID_RELATIONSHIPS),
+    )
+    def refuse_a_relationship_outside_the_standard(
+        self, data: st.DataObject, how: str, wrong: str
+    ) -> None:
+        hid = self.pick(data, self.households(), "hh") if self.households() else None
+        if how == "birth" and hid is not None:
+            n: dict[str, Any] = {
+                "type": "birth",
+                "occurred_on": self.today(),
+                "household_id": hid,
+                "person": {
+                    "family_name": "佐藤",
+                    "given_name": "陽菜",
+                    "family_name_kana": "さとう",
+                    "given_name_kana": "ひな",
+                    "sex": "female",
+                    "relationship": wrong,
+                },
+            }
+        elif how == "change_head" and hid is not None and len(self.members(hid)) >= 2:
+            ids = self.members(hid)
+            n = {
+                "type": "change_head",
+                "household_id": hid,
+                "new_head_id": ids[0],
+                "relationships": {i: wrong for i in ids[1:]},
+            }
+        elif how == "correction" and hid is not None:
+            members = [r for r in self.living() if r.household_id == hid and not r.is_head]
+            if not members:
+                return
+            n = {
+                "type": "correction",
+                "resident_id": members[0].resident_id,
+                "reason": "誤記修正",
+                "changes": {"relationship": wrong},
+            }
+        else:
+            n = {
+                "type": "move_in",
+                "occurred_on": self.today(),
+                "address": {"postal_code": "737-0045", "text": ADDRESSES[2]},
+                "previous_address": {"municipality_code": "131016", "text": "東京都千代田区"},
+                "household": {"new": True},
+                "persons": [
+                    self.new_person(data, "世帯主"),
+                    person(relationship=wrong, codes=False),
+                ],
+            }
+        before = self.store.snapshot()
+        with pytest.raises(kj.FormatError) as refused:
+            self.s.submit(n)
+        assert {"KJ-FMT-601", "KJ-FMT-602"} & {p.code for p in refused.value.problems}
+        assert self.store.snapshot() == before
+
     @rule(
         junk=st.dictionaries(
             st.sampled_from(["type", "resident_id", "persons", "occurred_on", "household_id", "x"]),
@@ -677,6 +836,22 @@ class RegisterMachine(RuleBasedStateMachine):
             assert sorted(order) == sorted(r.resident_id for r in members)
             heads = [r.resident_id for r in members if r.is_head]
             assert order[: len(heads)] == tuple(heads)
+
+    @invariant()
+    def codes_of_deleted_records_belong_to_nobody_else(self) -> None:
+        owners: dict[str, set[str]] = {}
+        for r in self.store.state.residents.values():
+            if r.deletion is not None and r.deletion.reason in NOT_THE_PERSONS_OWN:
+                continue
+            for code in (r.resident_code, r.my_number):
+                if code:
+                    owners.setdefault(code, set()).add(r.resident_id)
+        shared = {code: ids for code, ids in owners.items() if len(ids) > 1}
+        assert not shared, "a code of a 除票 belongs to another person"
+
+    @invariant()
+    def every_relationship_is_the_standards(self) -> None:
+        assert all(Relationship.is_valid(r.relationship) for r in self.living())
 
     @invariant()
     def history_replays_into_the_same_register(self) -> None:

@@ -26,6 +26,8 @@ class Problem:
     item: str | None = None
     where: str | None = None  # path of the item in the notification, e.g. "persons[1].my_number"
     severity: Severity = "error"
+    # The record an alert points at (e.g. the candidate 除票 of a 再転入), when there is one.
+    resident_id: str | None = None
 
     @property
     def message_ja(self) -> str:
@@ -36,7 +38,7 @@ class Problem:
         return CATALOGUE[self.code][1]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "code": self.code,
             "item": self.item,
             "where": self.where,
@@ -44,6 +46,9 @@ class Problem:
             "message_ja": self.message_ja,
             "message_en": self.message_en,
         }
+        if self.resident_id is not None:
+            out["resident_id"] = self.resident_id
+        return out
 
     # Warnings are often handled as plain mappings by counter systems.
     def __getitem__(self, key: str) -> Any:
@@ -51,7 +56,8 @@ class Problem:
 
     def __str__(self) -> str:
         item = f" [{self.where or self.item}]" if (self.where or self.item) else ""
-        return f"{self.code}{item} {self.message_ja} / {self.message_en}"
+        about = f" (宛名番号 {self.resident_id})" if self.resident_id is not None else ""
+        return f"{self.code}{item}{about} {self.message_ja} / {self.message_en}"
 
 
 def problem(code: str, item: str | None = None, where: str | None = None) -> Problem:

@@ -44,6 +44,7 @@ from kure_juki.domain.notifications import (
     SplitHousehold,
     StayExtension,
 )
+from kure_juki.domain.relationship import Relationship, Verdict
 
 # 法30条45の区分 (住民基本台帳法第30条の45の表の上欄): canonical Japanese, with English aliases.
 CATEGORIES_30_45: dict[str, str] = {
@@ -65,7 +66,8 @@ SEXES = ("male", "female")
 _ID = re.compile(r"\A[0-9A-Za-z][0-9A-Za-z-]{0,31}\Z")
 MAX_NAME = 60
 MAX_TEXT = 200
-MAX_RELATIONSHIP = 20
+# The longest 続柄 of 標準1.1.11: four 夫（未届） joined by three 「の」.
+MAX_RELATIONSHIP = 23
 
 
 _UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
@@ -173,8 +175,8 @@ def check_person(p: PersonEntry, where: str, *, needs_birth_date: bool = True) -
         found.append(problem("KJ-FMT-010", "sex", at("sex")))
     if p.relationship is None:
         found.append(problem("KJ-FMT-002", "relationship", at("relationship")))
-    elif not is_clean_text(p.relationship, MAX_RELATIONSHIP):
-        found.append(problem("KJ-FMT-014", "relationship", at("relationship")))
+    else:
+        found += check_relationship(p.relationship, at("relationship"))
     if p.resident_code is not None and not is_valid_resident_code(p.resident_code):
         found.append(problem("KJ-FMT-006", "resident_code", at("resident_code")))
     if p.my_number is not None and not is_valid_my_number(p.my_number):
@@ -192,6 +194,8 @@ def check_person(p: PersonEntry, where: str, *, needs_birth_date: bool = True) -
     ):
         found.append(problem("KJ-FMT-009", "residence_card_number", at("residence_card_number")))
     found += check_stay_period(p.stay_period, at("stay_period"))
+    if p.former_resident_id is not None and not is_valid_id(p.former_resident_id):
+        found.append(problem("KJ-FMT-017", "former_resident_id", at("former_resident_id")))
     return found
 
 
@@ -215,9 +219,21 @@ def check_relationships(relationships: dict[str, str]) -> list[Problem]:
     for rid, rel in relationships.items():
         if not is_valid_id(rid):
             found.append(problem("KJ-FMT-017", "relationships", f"relationships.{rid}"))
-        if not is_clean_text(rel, MAX_RELATIONSHIP):
-            found.append(problem("KJ-FMT-014", "relationship", f"relationships.{rid}"))
+        found += check_relationship(rel, f"relationships.{rid}")
     return found
+
+
+def check_relationship(value: str, where: str) -> list[Problem]:
+    """A 続柄 of the standard's vocabulary (標準1.1.11); a valid one is never longer than
+    MAX_RELATIONSHIP, so the length is the grammar's to judge."""
+    if not is_clean_text(value, MAX_TEXT):
+        return [problem("KJ-FMT-014", "relationship", where)]
+    verdict = Relationship.judge(value)
+    if verdict is Verdict.TOO_MANY_GENERATIONS:
+        return [problem("KJ-FMT-602", "relationship", where)]
+    if verdict is Verdict.UNKNOWN:
+        return [problem("KJ-FMT-601", "relationship", where)]
+    return []
 
 
 def check_format(n: Notification) -> list[Problem]:
@@ -266,6 +282,8 @@ def check_format(n: Notification) -> list[Problem]:
         if not is_valid_id(n.household_id):
             found.append(problem("KJ-FMT-017", "household_id", "household_id"))
         found += check_person(n.person, "person", needs_birth_date=False)
+        if n.person.former_resident_id is not None:  # a newborn continues nobody's record
+            found.append(problem("KJ-FMT-001", "former_resident_id", "person.former_resident_id"))
     elif isinstance(n, ChangeHead):
         for item in ("household_id", "new_head_id"):
             if not is_valid_id(getattr(n, item)):

@@ -6,6 +6,8 @@ Three modulus-11 check digits, each exactly as its ordinance states:
 - 住民票コード (resident code, 11 digits): the same rule over the first ten digits.
 - 全国地方公共団体コード (local government code, 6 digits): JIS X 0402 検査数字.
 
+And the 宛名番号・世帯番号 check digit of 標準1.1.13 (モジュラス11, weights 2〜7).
+
 ``is_valid_*`` take the canonical form only (ASCII digits and letters, no separators) and never
 raise, whatever they are given. ``parse_*`` accept what people type (full-width digits, spaces,
 hyphens) and return the canonical form or ``None``. ``*_check_digit`` and ``complete_*`` raise
@@ -21,6 +23,8 @@ import unicodedata
 from collections.abc import Sequence
 
 __all__ = [
+    "atena_check_digit",
+    "complete_atena_number",
     "complete_local_gov_code",
     "complete_my_number",
     "complete_resident_code",
@@ -95,6 +99,30 @@ def local_gov_code_check_digit(first5: str) -> int:
     remainder = sum(p * w for p, w in zip(digits, (6, 5, 4, 3, 2), strict=True)) % 11
     # Remainder 0 gives 11 and 1 gives 10: JIS X 0402 keeps the last digit of each.
     return (11 - remainder) % 10
+
+
+def atena_check_digit(serial: str) -> int | None:
+    """検査付番 of a 宛名番号 or 世帯番号 (標準1.1.13): モジュラス11, weights 2〜7.
+
+    Weights 2, 3, …, 7, 2, 3, … from the rightmost digit of *serial*; the check digit is
+    11 minus the remainder of the weighted sum by 11, and 0 when the remainder is 0. The
+    standard gives no digit for a remainder of 1 (11 - 1 = 10): such a serial has no check
+    digit (``None``) and is not given out.
+    """
+    if not isinstance(serial, str) or not serial or _DIGITS.fullmatch(serial) is None:
+        raise ValueError("serial must be ASCII digits")
+    total = sum(int(d) * (2 + i % 6) for i, d in enumerate(reversed(serial)))
+    remainder = total % 11
+    if remainder == 0:
+        return 0
+    check = 11 - remainder
+    return check if check < 10 else None
+
+
+def complete_atena_number(serial: str) -> str | None:
+    """*serial* followed by its 標準1.1.13 check digit, or None when it has none."""
+    check = atena_check_digit(serial)
+    return None if check is None else serial + str(check)
 
 
 def complete_my_number(first11: str) -> str:

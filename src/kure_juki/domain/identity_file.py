@@ -204,7 +204,7 @@ _RECONCILE_IGNORED: Final = frozenset({"exclusive_lock"})
 
 _MAX_NAME: Final = 100
 _MAX_TEXT: Final = 200
-_MAX_RELATIONSHIP: Final = 20
+_MAX_RELATIONSHIP: Final = 23  # 標準1.1.11: four 夫（未届） joined by 「の」
 _ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z._:-]{0,31}")
 _OAZA = re.compile(r"[0-9]{1,12}")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

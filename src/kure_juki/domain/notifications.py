@@ -11,6 +11,8 @@ from typing import Any, ClassVar
 
 import attrs
 
+from kure_juki.domain.relationship import normalize_relationship, normalize_relationships
+
 
 @attrs.frozen
 class AddressEntry:
@@ -41,7 +43,7 @@ class PersonEntry:  # 届出の対象者
     given_name_kana: str
     birth_date: dt.date | None = None
     sex: str | None = None
-    relationship: str | None = None  # 続柄
+    relationship: str | None = attrs.field(default=None, converter=normalize_relationship)  # 続柄
     resident_code: str | None = None  # 住民票コード (from the 転出証明書)
     my_number: str | None = attrs.field(default=None, repr=False)  # 個人番号
     registered_domicile: str | None = None  # 本籍 (Japanese)
@@ -56,6 +58,7 @@ class PersonEntry:  # 届出の対象者
     # form carries both in one item: {"as_recorded": "昭和55年2月30日", "sort_date": …}.
     birth_date_as_recorded: str | None = None
     stay_period: str | None = None  # 在留期間 (3年, 6月, 5年3月 …)
+    former_resident_id: str | None = None  # 再転入者として選択した除票の宛名番号 (標準4.1.1.2)
 
     @property
     def is_foreign(self) -> bool:
@@ -153,7 +156,7 @@ class ChangeHead(Notification):  # 世帯主変更
     reason_ja: ClassVar[str] = "世帯主変更"
     household_id: str
     new_head_id: str
-    relationships: dict[str, str] = attrs.field(factory=dict)
+    relationships: dict[str, str] = attrs.field(factory=dict, converter=normalize_relationships)
 
 
 @attrs.frozen(kw_only=True)
@@ -162,7 +165,7 @@ class SplitHousehold(Notification):  # 世帯分離
     reason_ja: ClassVar[str] = "世帯分離"
     resident_ids: tuple[str, ...]
     new_head_id: str
-    relationships: dict[str, str] = attrs.field(factory=dict)
+    relationships: dict[str, str] = attrs.field(factory=dict, converter=normalize_relationships)
 
 
 @attrs.frozen(kw_only=True)
@@ -171,7 +174,7 @@ class MergeHouseholds(Notification):  # 世帯合併
     reason_ja: ClassVar[str] = "世帯合併"
     household_id: str
     into_household_id: str
-    relationships: dict[str, str] = attrs.field(factory=dict)
+    relationships: dict[str, str] = attrs.field(factory=dict, converter=normalize_relationships)
 
 
 @attrs.frozen(kw_only=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Protocol
 
 from kure_juki.domain.household import Household
@@ -22,3 +23,14 @@ class RegisterView(Protocol):
     def living_by_resident_code(self, resident_code: str) -> Resident | None: ...
 
     def living_by_my_number(self, my_number: str) -> Resident | None: ...
+
+    # 除票 (deleted records) by what identifies a person, for 再転入 (標準4.1.1.2).
+    def deleted_by_resident_code(self, resident_code: str) -> list[Resident]: ...
+
+    def deleted_by_my_number(self, my_number: str) -> list[Resident]: ...
+
+    def deleted_by_residence_card_number(self, card_number: str) -> list[Resident]: ...
+
+    def deleted_by_identity(
+        self, family_name: str, given_name: str, sex: str, birth_date: dt.date
+    ) -> list[Resident]: ...

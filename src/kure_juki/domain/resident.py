@@ -173,3 +173,9 @@ class Resident:  # 住民票
     def bump(self, **changes: object) -> Resident:
         """A new version of the record with *changes* applied."""
         return attrs.evolve(self, version=self.version + 1, **changes)  # type: ignore[arg-type]
+
+
+def card_number_of(r: Resident) -> str | None:
+    """The 在留カード等の番号 of a foreign resident's record."""
+    return r.foreign.residence_card_number if r.foreign is not None else None
+

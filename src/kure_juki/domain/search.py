@@ -25,6 +25,16 @@ def given(value: str | None) -> bool:
     """Whether a text criterion says anything: a blank one (spaces, 全角スペース, tabs, line
     breaks, any Unicode whitespace) is no criterion and does not count toward the rule."""
     return value is not None and bool(fold(value))
+def same_identity(
+    r: Resident, family_name: str, given_name: str, sex: str, birth_date: dt.date
+) -> bool:
+    """3情報 (氏名・性別・生年月日) agree, names compared folded as a search compares them."""
+    return (
+        r.birth_date == birth_date
+        and r.sex == sex
+        and fold(r.name.family_name) == fold(family_name)
+        and fold(r.name.given_name) == fold(given_name)
+    )
 
 
 @attrs.frozen

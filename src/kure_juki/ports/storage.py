@@ -8,6 +8,7 @@ the unit of work and reach the store at ``commit()`` all together or not at all;
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from types import TracebackType
 from typing import Any, Protocol
@@ -34,6 +35,19 @@ class ResidentRepository(Protocol):  # 住民マスタ (+ the separate 個人番
     def living_by_resident_code(self, resident_code: str) -> Resident | None: ...
 
     def living_by_my_number(self, my_number: str) -> Resident | None: ...
+
+    # 除票 by what identifies a person (標準4.1.1.2 再転入者): each in 宛名番号 order.
+    def deleted_by_resident_code(self, resident_code: str) -> list[Resident]: ...
+
+    def deleted_by_my_number(self, my_number: str) -> list[Resident]: ...
+
+    def deleted_by_residence_card_number(self, card_number: str) -> list[Resident]: ...
+
+    def deleted_by_identity(
+        self, family_name: str, given_name: str, sex: str, birth_date: dt.date
+    ) -> list[Resident]:
+        """除票 with the same 3情報: 氏名 (compared folded, as search does), 性別, 生年月日."""
+        ...
 
     def search(self, criteria: SearchCriteria, limit: int) -> list[Resident]: ...
 

@@ -13,7 +13,7 @@ import attrs
 from kure_juki.domain import audit as audit_chain
 from kure_juki.domain.errors import AccessDenied, FormatError, Problem, RegistryError, problem
 from kure_juki.domain.errors import raise_problems as _raise_problems
-from kure_juki.domain.identifiers import is_valid_local_gov_code
+from kure_juki.domain.identifiers import complete_atena_number, is_valid_local_gov_code
 from kure_juki.domain.input_text import input_problems
 from kure_juki.domain.movement_record import MovementRecord, split_secrets
 from kure_juki.domain.movements import engine
@@ -422,10 +422,8 @@ class Registry(CsRegistryOps):
     def _allocate(
         self, uow: UnitOfWork, n: Notification, need: Needs, warnings: list[Problem]
     ) -> Allocation:
-        resident_ids = tuple(
-            f"1{uow.sequences.next('resident'):09d}" for _ in range(need.resident_ids)
-        )
-        household_id = f"5{uow.sequences.next('household'):09d}" if need.household else None
+        resident_ids = tuple(_next_number(uow, "resident", "1") for _ in range(need.resident_ids))
+        household_id = _next_number(uow, "household", "5") if need.household else None
         numbering = bound(self.numbering, uow.sequences)
         codes: tuple[str, ...] = ()
         if need.resident_codes:
@@ -677,3 +675,12 @@ def open_registry(
         signing_keys=signing_keys,
         cs_link=cs_link,
     )
+
+
+def _next_number(uow: UnitOfWork, counter: str, prefix: str) -> str:
+    """The next 宛名番号 (prefix 1) or 世帯番号 (prefix 5): a serial and its check digit
+    (標準1.1.13). Serials the standard gives no check digit for are skipped."""
+    while True:
+        number = complete_atena_number(f"{prefix}{uow.sequences.next(counter):08d}")
+        if number is not None:
+            return number

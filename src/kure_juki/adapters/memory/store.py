@@ -8,9 +8,10 @@ failed use case leaves the store exactly as it was.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -20,8 +21,8 @@ from kure_juki.domain.errors import ConflictError, problem
 from kure_juki.domain.household import Household
 from kure_juki.domain.movement_record import MovementRecord
 from kure_juki.domain.operator import Operator
-from kure_juki.domain.resident import Resident
-from kure_juki.domain.search import SearchCriteria, fold, matches
+from kure_juki.domain.resident import Resident, card_number_of
+from kure_juki.domain.search import SearchCriteria, fold, matches, same_identity
 
 
 class MemoryState:
@@ -44,6 +45,10 @@ class MemoryState:
         self.members: dict[str, set[str]] = defaultdict(set)
         self.by_family_key: dict[str, set[str]] = defaultdict(set)
         self.by_birth: dict[Any, set[str]] = defaultdict(set)
+        # indexes of 除票 (a code may sit on several: 帰化 leaves the old record's codes)
+        self.deleted_by_code: dict[str, set[str]] = defaultdict(set)
+        self.deleted_by_number: dict[str, set[str]] = defaultdict(set)
+        self.deleted_by_card: dict[str, set[str]] = defaultdict(set)
 
     def index(self, old: Resident | None, new: Resident) -> None:
         if old is not None:
@@ -58,6 +63,13 @@ class MemoryState:
             if new.my_number:
                 self.by_number[new.my_number] = rid
             self.members[new.household_id].add(rid)
+        else:
+            self.deleted_by_code[new.resident_code].add(rid)
+            if new.my_number:
+                self.deleted_by_number[new.my_number].add(rid)
+            card = card_number_of(new)
+            if card:
+                self.deleted_by_card[card].add(rid)
 
     def _unindex(self, old: Resident) -> None:
         rid = old.resident_id
@@ -69,6 +81,12 @@ class MemoryState:
         if old.my_number and self.by_number.get(old.my_number) == rid:
             del self.by_number[old.my_number]
         self.members[old.household_id].discard(rid)
+        self.deleted_by_code[old.resident_code].discard(rid)
+        if old.my_number:
+            self.deleted_by_number[old.my_number].discard(rid)
+        card = card_number_of(old)
+        if card:
+            self.deleted_by_card[card].discard(rid)
 
 
 class _Residents:
@@ -104,6 +122,33 @@ class _Residents:
 
     def living_by_my_number(self, my_number: str) -> Resident | None:
         return self._living_by(self._s.by_number, "my_number", my_number)
+
+    def _deleted_by(self, ids: set[str], test: Callable[[Resident], bool]) -> list[Resident]:
+        found = (self.get(rid) for rid in ids | set(self._p))
+        return sorted(
+            (r for r in found if r is not None and not r.is_living and test(r)),
+            key=lambda r: r.resident_id,
+        )
+
+    def deleted_by_resident_code(self, resident_code: str) -> list[Resident]:
+        ids = set(self._s.deleted_by_code.get(resident_code, ()))
+        return self._deleted_by(ids, lambda r: r.resident_code == resident_code)
+
+    def deleted_by_my_number(self, my_number: str) -> list[Resident]:
+        ids = set(self._s.deleted_by_number.get(my_number, ()))
+        return self._deleted_by(ids, lambda r: r.my_number == my_number)
+
+    def deleted_by_residence_card_number(self, card_number: str) -> list[Resident]:
+        ids = set(self._s.deleted_by_card.get(card_number, ()))
+        return self._deleted_by(ids, lambda r: card_number_of(r) == card_number)
+
+    def deleted_by_identity(
+        self, family_name: str, given_name: str, sex: str, birth_date: dt.date
+    ) -> list[Resident]:
+        ids = set(self._s.by_birth.get(birth_date, ()))
+        return self._deleted_by(
+            ids, lambda r: same_identity(r, family_name, given_name, sex, birth_date)
+        )
 
     def search(self, criteria: SearchCriteria, limit: int) -> list[Resident]:
         candidates = self._candidates(criteria)

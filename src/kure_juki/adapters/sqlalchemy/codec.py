@@ -254,6 +254,7 @@ RESIDENTS: RowMap[Resident] = RowMap(
         "family_seion": lambda r: _seion(r.name.family_name_kana),  # = name.seion_family
         "given_seion": lambda r: _seion(r.name.given_name_kana),
         "address_fold": lambda r: fold(r.address.text),  # addresses rarely repeat: no cache
+        "residence_card": lambda r: r.foreign.residence_card_number if r.foreign else None,
     },
     omit=("my_number",),  # kept apart, encrypted, in the vault
 )

@@ -61,6 +61,28 @@ class Queries:
         self.residents_by_refs = base.where(
             residents.c.my_number_ref.in_(_ids("refs")), residents.c.living
         ).order_by(rid)
+        # 除票 by what identifies a person (再転入, 標準4.1.1.2)
+        deleted = ~residents.c.living
+        self.deleted_by_code = base.where(
+            residents.c.resident_code == sa.bindparam("key"), deleted
+        ).order_by(rid)
+        self.deleted_by_refs = base.where(
+            residents.c.my_number_ref.in_(_ids("refs")), deleted
+        ).order_by(rid)
+        if vault_shared:
+            self.deleted_by_blind = base.where(
+                my_numbers.c.blind == sa.bindparam("blind"), deleted
+            ).order_by(rid)
+        self.deleted_by_card = base.where(
+            residents.c.residence_card == sa.bindparam("card"), deleted
+        ).order_by(rid)
+        self.deleted_by_identity = base.where(
+            residents.c.birth_date == sa.bindparam("birth_date"),
+            residents.c.sex == sa.bindparam("sex"),
+            residents.c.family_fold == sa.bindparam("family"),
+            residents.c.given_fold == sa.bindparam("given"),
+            deleted,
+        ).order_by(rid)
         self.residents_first = base.order_by(rid).limit(PAGE)
         self.residents_after = base.where(rid > sa.bindparam("after")).order_by(rid).limit(PAGE)
         self.resident_versions = sa.select(

@@ -12,9 +12,10 @@ result is written.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import heapq
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -24,11 +25,12 @@ from kure_juki.adapters.sqlalchemy.queries import PAGE
 from kure_juki.adapters.sqlalchemy.tables import my_numbers, residents
 from kure_juki.domain.audit import AuditEntry
 from kure_juki.domain.household import Household
+from kure_juki.domain.identifiers import is_valid_residence_card_number
 from kure_juki.domain.movement_record import MovementRecord, join_secrets
 from kure_juki.domain.names import is_kana, seion_kana
 from kure_juki.domain.operator import Operator
-from kure_juki.domain.resident import Resident
-from kure_juki.domain.search import SearchCriteria, fold, matches
+from kure_juki.domain.resident import Resident, card_number_of
+from kure_juki.domain.search import SearchCriteria, fold, matches, same_identity
 
 if TYPE_CHECKING:
     from kure_juki.adapters.sqlalchemy.uow import SqlAlchemyUnitOfWork
@@ -165,6 +167,80 @@ class Residents:  # 住民マスタ (+ the vault)
         stored = self.stored_by_my_number(my_number)
         self._u.remember(("number", my_number), seen(stored))
         return self._living_by("my_number", my_number, stored)
+
+    # -- 除票 by identity (再転入) ----------------------------------------------------------
+    def stored_deleted_by_code(self, resident_code: str) -> list[Resident]:
+        return self._run(self._u.q.deleted_by_code, key=resident_code)
+
+    def stored_deleted_by_number(self, my_number: str) -> list[Resident]:
+        if self._u.vault_shared:
+            found = self._run(
+                self._u.q.deleted_by_blind, blind=self._u.vault.cipher.blind(my_number)
+            )
+        else:
+            found = []
+            for batch in dialect.chunks(self._u.vault.refs_for(my_number)):
+                found += self._run(self._u.q.deleted_by_refs, refs=batch)
+            found.sort(key=lambda r: r.resident_id)
+        return [r for r in found if r.my_number == my_number]
+
+    def stored_deleted_by_card(self, card_number: str) -> list[Resident]:
+        if not is_valid_residence_card_number(card_number):
+            return []
+        found = self._run(self._u.q.deleted_by_card, card=card_number)
+        return [r for r in found if card_number_of(r) == card_number]
+
+    def _deleted(
+        self, key: tuple[str, str], stored: list[Resident], test: Callable[[Resident], bool]
+    ) -> list[Resident]:
+        self._u.remember(key, seen(stored))
+        merged = {r.resident_id: r for r in stored}
+        for rid, r in self.pending.items():
+            if not r.is_living and test(r):
+                merged[rid] = r
+            else:
+                merged.pop(rid, None)
+        return [merged[k] for k in sorted(merged)]
+
+    def deleted_by_resident_code(self, resident_code: str) -> list[Resident]:
+        return self._deleted(
+            ("deleted_code", resident_code),
+            self.stored_deleted_by_code(resident_code),
+            lambda r: r.resident_code == resident_code,
+        )
+
+    def deleted_by_my_number(self, my_number: str) -> list[Resident]:
+        return self._deleted(
+            ("deleted_number", my_number),
+            self.stored_deleted_by_number(my_number),
+            lambda r: r.my_number == my_number,
+        )
+
+    def deleted_by_residence_card_number(self, card_number: str) -> list[Resident]:
+        return self._deleted(
+            ("deleted_card", card_number),
+            self.stored_deleted_by_card(card_number),
+            lambda r: card_number_of(r) == card_number,
+        )
+
+    def deleted_by_identity(
+        self, family_name: str, given_name: str, sex: str, birth_date: dt.date
+    ) -> list[Resident]:
+        # An alert only: nothing is decided on it, so the read is not remembered.
+        stored = self._run(
+            self._u.q.deleted_by_identity,
+            birth_date=birth_date,
+            sex=sex,
+            family=fold(family_name),
+            given=fold(given_name),
+        )
+        merged = {r.resident_id: r for r in stored}
+        for rid, r in self.pending.items():
+            if not r.is_living and same_identity(r, family_name, given_name, sex, birth_date):
+                merged[rid] = r
+            else:
+                merged.pop(rid, None)
+        return [merged[k] for k in sorted(merged)]
 
     def search(self, criteria: SearchCriteria, limit: int) -> list[Resident]:
         stored = self._search_stored(criteria, limit)

@@ -102,6 +102,8 @@ residents = sa.Table(
     sa.Column("became_resident_reason", sa.Text(), nullable=False),
     sa.Column("version", sa.BigInteger(), nullable=False),
     sa.Column("extra", sa.Text(), nullable=False),
+    # 在留カード等の番号, to find a 再転入者's 除票 (revision m0004)
+    sa.Column("residence_card", key_type(), nullable=True),
     sa.Index(None, "household_id", "living"),
     sa.Index(None, "resident_code"),
     sa.Index(None, "my_number_ref"),
@@ -111,9 +113,10 @@ residents = sa.Table(
     sa.Index(None, "given_seion"),
     sa.Index(None, "given_fold"),
     sa.Index(None, "birth_date"),
+    sa.Index(None, "residence_card"),
 )
 
-# No two living residents share a 住民票コード (住基法30条の2; revision m0003_h_store). A 除票
+# No two living residents share a 住民票コード (住基法30条の2; revision m0003). A 除票
 # keeps its code, so the index covers living rows only.
 sa.Index(
     "uq_residents_living_code",

@@ -202,6 +202,9 @@ class SqlAlchemyUnitOfWork:
             "members": self.residents.stored_members,
             "code": self.residents.stored_by_resident_code,
             "number": self.residents.stored_by_my_number,
+            "deleted_code": self.residents.stored_deleted_by_code,
+            "deleted_number": self.residents.stored_deleted_by_number,
+            "deleted_card": self.residents.stored_deleted_by_card,
         }
         for (kind, key), was in self._reads.items():
             if seen(checks[kind](key)) != was:

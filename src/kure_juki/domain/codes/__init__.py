@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from kure_juki.domain.codes import access, arguments, card, certificate, core, cs, storage
+from kure_juki.domain.codes import access, arguments, card, certificate, core, cs, persons, storage
 
 CATALOGUE: Mapping[str, tuple[str, str]] = {
     **core.CODES,
@@ -18,6 +18,7 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     **cs.CODES,
     **card.CODES,
     **arguments.CODES,
+    **persons.CODES,
 }
 
 __all__ = ["CATALOGUE"]

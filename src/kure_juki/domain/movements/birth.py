@@ -12,6 +12,7 @@ from kure_juki.domain.movements.common import (
     check_person_kind,
     new_resident,
 )
+from kure_juki.domain.movements.reentry import codes_of_deleted
 from kure_juki.domain.notifications import Birth, PersonEntry
 from kure_juki.domain.register_view import RegisterView
 from kure_juki.domain.resident import HEAD, Resident
@@ -56,6 +57,7 @@ class BirthHandler:  # 出生
         person = _effective_person(n, members)
         found += check_person_kind(person, "person")
         found += check_new_codes([person], view, where="person")
+        found += codes_of_deleted(person, view, "person")
         return found
 
     def needs(self, n: Birth, view: RegisterView) -> Needs:

@@ -17,8 +17,8 @@ from kure_juki.domain.errors import Problem, problem
 from kure_juki.domain.format_checks import (
     CATEGORIES_30_45,
     MAX_NAME,
-    MAX_RELATIONSHIP,
     SEXES,
+    check_relationship,
     check_stay_period,
     is_clean_text,
 )
@@ -30,6 +30,7 @@ from kure_juki.domain.notifications import AddressEntry, Correction
 from kure_juki.domain.parsing import parse_date
 from kure_juki.domain.recorded_date import parse_recorded_date
 from kure_juki.domain.register_view import RegisterView
+from kure_juki.domain.relationship import Relationship
 from kure_juki.domain.resident import HEAD, DatesAsRecorded, Resident
 
 _NAME_ITEMS = ("family_name", "given_name")
@@ -100,8 +101,10 @@ def _check_value(item: str, value: Any, r: Resident, today: dt.date) -> list[Pro
     if item == "sex" and value not in SEXES:
         return [problem("KJ-FMT-010", item, where)]
     if item == "relationship":
-        if not is_clean_text(value, MAX_RELATIONSHIP):
-            return [problem("KJ-FMT-014", item, where)]
+        value = Relationship.normalize(value)
+        wrong = check_relationship(value, where)
+        if wrong:
+            return wrong
         # The head is changed by a 世帯主変更, which restates every 続柄.
         if (value == HEAD) != r.is_head:
             return [problem("KJ-LOGIC-008", item, where)]
@@ -207,7 +210,7 @@ APPLY: dict[str, _Apply] = {
     **{item: _set_recorded(item) for item in RECORDED_ITEMS},
     "stay_period": _foreign("stay_period"),
     "sex": lambda r, v: attrs.evolve(r, sex=v),
-    "relationship": lambda r, v: attrs.evolve(r, relationship=v),
+    "relationship": lambda r, v: attrs.evolve(r, relationship=Relationship.normalize(v)),
     "address": _address,
 }
 

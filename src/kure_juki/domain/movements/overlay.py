@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Callable, Iterable
 
 from kure_juki.domain.household import Household
 from kure_juki.domain.register_view import RegisterView
-from kure_juki.domain.resident import Resident
+from kure_juki.domain.resident import Resident, card_number_of
+from kure_juki.domain.search import same_identity
 
 
 class Overlay:
@@ -57,3 +59,37 @@ class Overlay:
             if r.my_number == my_number:
                 return r if r.is_living else None
         return self._base.living_by_my_number(my_number)
+
+    def _deleted(self, found: list[Resident], test: Callable[[Resident], bool]) -> list[Resident]:
+        merged = {r.resident_id: r for r in found}
+        for rid, r in self._residents.items():
+            if not r.is_living and test(r):
+                merged[rid] = r
+            else:
+                merged.pop(rid, None)
+        return [merged[k] for k in sorted(merged)]
+
+    def deleted_by_resident_code(self, resident_code: str) -> list[Resident]:
+        return self._deleted(
+            self._base.deleted_by_resident_code(resident_code),
+            lambda r: r.resident_code == resident_code,
+        )
+
+    def deleted_by_my_number(self, my_number: str) -> list[Resident]:
+        return self._deleted(
+            self._base.deleted_by_my_number(my_number), lambda r: r.my_number == my_number
+        )
+
+    def deleted_by_residence_card_number(self, card_number: str) -> list[Resident]:
+        return self._deleted(
+            self._base.deleted_by_residence_card_number(card_number),
+            lambda r: card_number_of(r) == card_number,
+        )
+
+    def deleted_by_identity(
+        self, family_name: str, given_name: str, sex: str, birth_date: dt.date
+    ) -> list[Resident]:
+        return self._deleted(
+            self._base.deleted_by_identity(family_name, given_name, sex, birth_date),
+            lambda r: same_identity(r, family_name, given_name, sex, birth_date),
+        )

@@ -14,7 +14,8 @@ from their attrs definitions); versions are checked and a stale write raises Con
 without losing the other writer's change; a rolled-back unit leaves nothing behind (counters and
 the 住民票コード pool included); reads inside a unit see its pending writes; ``members``,
 ``living_by_*``, ``iter_all`` and ``count`` keep the memory adapter's semantics; ``search``
-agrees with :func:`kure_juki.domain.search.matches` on generated registers and criteria; the
+agrees with :func:`kure_juki.domain.search.matches` on generated registers and criteria; 除票
+are found by each code and by 3情報, pending writes included; the
 audit log keeps order and its chain verifies; documents are found by key, subject and kind.
 """
 
@@ -42,7 +43,7 @@ from kure_juki.domain.identifiers import complete_my_number, complete_resident_c
 from kure_juki.domain.movement_record import MovementRecord
 from kure_juki.domain.operator import Operator
 from kure_juki.domain.person_name import PersonName
-from kure_juki.domain.resident import Deletion, Resident
+from kure_juki.domain.resident import Deletion, ForeignResidentItems, Resident
 from kure_juki.domain.search import SearchCriteria, matches
 from kure_juki.ports.clock import JST
 from kure_juki.ports.storage import Store
@@ -602,6 +603,67 @@ class StorageContract:
             with pytest.raises(ConflictError) as refused:
                 uow.commit()
         assert refused.value.code == "KJ-CONFLICT-802"
+
+    def test_deleted_records_are_found_by_code_and_by_identity(self, store: Store) -> None:
+        """除票 lookups (再転入, 標準4.1.1.2): by 住民票コード, 個人番号, 在留カード番号 and 3情報;
+        living records never; several 除票 of one code all, in 宛名番号 order."""
+        card = f"XY{next(_ids) % 10**8:08d}ZZ"
+        gone = attrs.evolve(
+            _person("H-DEL"),
+            name=PersonName("ＳＭＩＴＨ", "Ｊｏｈｎ", "すみす", "じょん"),
+            kind="foreign",
+            japanese=None,
+            foreign=ForeignResidentItems(
+                nationality="アメリカ合衆国",
+                category_30_45="中長期在留者",
+                residence_card_number=card,
+            ),
+            deletion=Deletion(dt.date(2021, 1, 1), "転出"),
+        )
+        # the record a 帰化 leaves behind shares the codes of the one made from it
+        assert gone.foreign is not None
+        before = attrs.evolve(
+            gone,
+            resident_id=fresh_id("R"),
+            foreign=attrs.evolve(gone.foreign, residence_card_number=None),
+            deletion=Deletion(dt.date(2020, 6, 1), "帰化"),
+        )
+        alive = _person("H-DEL")
+        with store.unit_of_work() as uow:
+            for r in (gone, before, alive):
+                uow.residents.put(r)
+            uow.commit()
+        assert gone.my_number is not None and alive.my_number is not None
+        both = sorted([gone.resident_id, before.resident_id])
+        with store.unit_of_work() as uow:
+            rs = uow.residents
+            assert [r.resident_id for r in rs.deleted_by_resident_code(gone.resident_code)] == both
+            assert [r.resident_id for r in rs.deleted_by_my_number(gone.my_number)] == both
+            assert rs.deleted_by_my_number(gone.my_number)[0].my_number == gone.my_number
+            assert rs.deleted_by_residence_card_number(card) == [gone]
+            assert rs.deleted_by_residence_card_number(card[:-1] + "Q") == []
+            # 3情報: names compared folded (full-width letters and spaces as search folds them)
+            found = rs.deleted_by_identity("SMITH", "John", "male", dt.date(1980, 4, 1))
+            assert [r.resident_id for r in found] == both
+            assert rs.deleted_by_identity("SMITH", "John", "female", dt.date(1980, 4, 1)) == []
+            assert rs.deleted_by_identity("SMITH", "John", "male", dt.date(1980, 4, 2)) == []
+            assert rs.deleted_by_resident_code(alive.resident_code) == []
+            assert rs.deleted_by_my_number(alive.my_number) == []
+            namesakes = rs.deleted_by_identity("佐藤", "一郎", "male", dt.date(1980, 4, 1))
+            assert alive.resident_id not in {r.resident_id for r in namesakes}
+            assert all(r.deletion is not None for r in namesakes)
+            # pending writes are seen at once: a re-entry takes the 除票 out of the lookups
+            back = attrs.evolve(gone, deletion=None, version=gone.version + 1)
+            rs.put(back)
+            assert rs.deleted_by_resident_code(gone.resident_code) == [before]
+            assert rs.deleted_by_residence_card_number(card) == []
+            dead = attrs.evolve(
+                alive, deletion=Deletion(dt.date(2021, 2, 1), "死亡"), version=alive.version + 1
+            )
+            rs.put(dead)
+            assert rs.deleted_by_my_number(alive.my_number) == [dead]
+            found = rs.deleted_by_identity("佐藤", "一郎", "male", dt.date(1980, 4, 1))
+            assert dead in found
 
     def test_count_and_iter_all(self, store: Store) -> None:
         with store.unit_of_work() as uow:

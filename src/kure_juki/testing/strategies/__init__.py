@@ -67,6 +67,12 @@ from kure_juki.testing.strategies.places import (
     foreign_places,
 )
 from kure_juki.testing.strategies.register import RegisterState, StateView
+from kure_juki.testing.strategies.relationships import (
+    invalid_relationships,
+    member_relationships,
+    relationship_chains,
+    valid_relationships,
+)
 
 __all__ = [
     "CATEGORY_ITEMS",
@@ -90,6 +96,7 @@ __all__ = [
     "invalid_local_gov_codes",
     "invalid_my_numbers",
     "invalid_postal_codes",
+    "invalid_relationships",
     "invalid_residence_card_numbers",
     "invalid_resident_codes",
     "japanese_names",
@@ -97,12 +104,15 @@ __all__ = [
     "kana_readings",
     "local_gov_codes",
     "malformed_notifications",
+    "member_relationships",
     "my_numbers",
     "names",
     "notification",
     "notifications",
     "persons",
     "postal_codes",
+    "relationship_chains",
     "residence_card_numbers",
     "resident_codes",
+    "valid_relationships",
 ]

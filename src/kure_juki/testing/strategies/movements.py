@@ -144,7 +144,7 @@ def _birth(draw: st.DrawFn, state: RegisterState) -> dict[str, Any]:
     household = draw(st.sampled_from(state.households_with(1)))
     members = state.members(household.household_id)
     born = draw(recent(state))
-    relationship = draw(st.sampled_from(["子", "孫", "子の子"]))
+    relationship = draw(st.sampled_from(["子", "子の子", "子の子の子"]))
     if draw(st.integers(0, 4)) == 0:
         child = draw(foreign_persons(TRANSITIONAL_BIRTH, relationship=relationship, born_by=born))
     else:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import attrs
 
 from kure_juki.domain.household import Household
 from kure_juki.domain.movement_record import MovementRecord
-from kure_juki.domain.resident import Resident
+from kure_juki.domain.resident import Resident, card_number_of
+from kure_juki.domain.search import same_identity
 from kure_juki.testing.strategies.identifiers import DEFAULT_TODAY, KURE
 
 if TYPE_CHECKING:
@@ -99,3 +101,21 @@ class StateView:
 
     def living_by_my_number(self, my_number: str) -> Resident | None:
         return next((r for r in self._state.living if r.my_number == my_number), None)
+
+    def _deleted(self, test: Callable[[Resident], bool]) -> list[Resident]:
+        found = (r for r in self._residents.values() if not r.is_living and test(r))
+        return sorted(found, key=lambda r: r.resident_id)
+
+    def deleted_by_resident_code(self, resident_code: str) -> list[Resident]:
+        return self._deleted(lambda r: r.resident_code == resident_code)
+
+    def deleted_by_my_number(self, my_number: str) -> list[Resident]:
+        return self._deleted(lambda r: r.my_number == my_number)
+
+    def deleted_by_residence_card_number(self, card_number: str) -> list[Resident]:
+        return self._deleted(lambda r: card_number_of(r) == card_number)
+
+    def deleted_by_identity(
+        self, family_name: str, given_name: str, sex: str, birth_date: dt.date
+    ) -> list[Resident]:
+        return self._deleted(lambda r: same_identity(r, family_name, given_name, sex, birth_date))

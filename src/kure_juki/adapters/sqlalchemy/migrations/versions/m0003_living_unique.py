@@ -7,7 +7,7 @@ in ``where``), and changes nothing. The municipality corrects those records (職
 住民票コード, 住基法30条の3) on the old library and upgrades again; ``kure-juki db check``
 counts the duplicates beforehand.
 
-Revision ID: m0003_h_store
+Revision ID: m0003
 Revises: m0002
 Create Date: 2026-12-06
 """
@@ -21,7 +21,7 @@ from alembic import op
 
 from kure_juki.domain.errors import RegistryError, problem
 
-revision: str = "m0003_h_store"
+revision: str = "m0003"
 down_revision: str | Sequence[str] | None = "m0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
