@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from kure_juki import cli
+from kure_juki.adapters.sqlalchemy import schema
 
 
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -56,4 +57,7 @@ def test_the_console_script_runs(tmp_path: Path) -> None:
         text=True,
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["revisions"] == {"main": "m0002", "vault": "v0001"}
+    assert json.loads(done.stdout)["revisions"] == {
+        "main": schema.head("main"),
+        "vault": schema.head("vault"),
+    }
