@@ -56,4 +56,4 @@ def test_the_console_script_runs(tmp_path: Path) -> None:
         text=True,
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["revisions"] == {"main": "m0002", "vault": "v0001"}
+    assert json.loads(done.stdout)["revisions"] == {"main": "m0003_h_mj", "vault": "v0001"}

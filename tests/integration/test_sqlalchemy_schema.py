@@ -59,7 +59,7 @@ def test_an_older_revision_is_refused_until_db_upgrade(
     assert refused.value.code == "KJ-STORE-001"
     assert "kure-juki db upgrade URL" in refused.value.message_en
     assert cli.main(["--json", "db", "upgrade", url]) == 0
-    assert '"main": "m0002"' in capsys.readouterr().out
+    assert '"main": "m0003_h_mj"' in capsys.readouterr().out
     store = SqlAlchemyStore(url)
     with store.unit_of_work() as uow:
         assert uow.residents.count() == 0
@@ -71,7 +71,7 @@ def test_a_database_newer_than_the_library_is_refused(url: str) -> None:
     engine = make_engine(url)
     with engine.connect() as conn:
         conn.execute(
-            sa.text("UPDATE alembic_version SET version_num = 'm9999' WHERE version_num = 'm0002'")
+            sa.text("UPDATE alembic_version SET version_num = 'm9999' WHERE version_num = 'm0003_h_mj'")
         )
         conn.commit()
     engine.dispose()

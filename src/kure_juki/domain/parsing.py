@@ -21,6 +21,7 @@ from cattrs.errors import (
 )
 
 from kure_juki.domain.errors import FormatError, LogicError, Problem, problem
+from kure_juki.domain.mj_text import expand_mj_references
 from kure_juki.domain.notifications import NOTIFICATION_TYPES, Notification
 
 _DATE = re.compile(r"\A\d{4}-\d{2}-\d{2}\Z")
@@ -186,12 +187,35 @@ def parse_notification(data: Any) -> Notification:
     bad_keys = [k for k in body if not isinstance(k, str)]
     if bad_keys:
         raise FormatError(problem("KJ-FMT-001"))
+    references: list[Problem] = []
+    body = _expand_references(body, "", references)
     try:
-        return CONVERTER.structure(body, cls)
+        parsed = CONVERTER.structure(body, cls)
     except Exception as exc:  # cattrs reports through exception groups of any kind
         found: list[Problem] = []
         _translate(exc, "", found)
-        raise FormatError(found or [problem("KJ-FMT-003")]) from None
+        raise FormatError(references + (found or [problem("KJ-FMT-003")])) from None
+    if references:
+        raise FormatError(references)
+    return parsed
+
+
+def _expand_references(value: Any, where: str, found: list[Problem]) -> Any:
+    """Every string of the notification with its ``{MJnnnnnn}`` references replaced by the
+    characters they name (mj_text), so intake in MJ文字図形名 and in Unicode store the same."""
+    if isinstance(value, str):
+        text, unknown = expand_mj_references(value)
+        item = where.rsplit(".", 1)[-1].split("[", 1)[0] or None
+        found.extend(problem("KJ-FMT-902", item, where) for _ in unknown)
+        return text
+    if isinstance(value, Mapping):
+        return {
+            k: _expand_references(v, f"{where}.{k}" if where else str(k), found)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_expand_references(v, f"{where}[{i}]", found) for i, v in enumerate(value)]
+    return value
 
 
 def unstructure_notification(notification: Notification) -> dict[str, Any]:

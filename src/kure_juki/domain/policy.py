@@ -130,6 +130,11 @@ class Policy:
     block_release_minutes: int = 30  # a temporary release of a 抑止 reverts after this
     audit_subject_limit: int = 1000  # bulk operations name at most this many subjects
     self_approval: bool = True  # may an approver approve their own bulk output?
+    # A name or address character outside MJ and JIS X 0213: "alert" (KJ-WARN-951) or "refuse"
+    # (KJ-FMT-901), docs/characters.md.
+    non_mj_characters: str = attrs.field(
+        default="alert", validator=attrs.validators.in_(("alert", "refuse"))
+    )
     operations: Mapping[str, str] = attrs.field(factory=lambda: dict(OPERATIONS))
     switches: Mapping[str, Switch] = attrs.field(
         factory=lambda: {k: Switch(k, ja, items) for k, (ja, items) in DEFAULT_SWITCHES.items()}
@@ -222,6 +227,7 @@ class Policy:
                 "block_release_minutes": self.block_release_minutes,
                 "audit_subject_limit": self.audit_subject_limit,
                 "self_approval": self.self_approval,
+                "non_mj_characters": self.non_mj_characters,
             },
             "operations": dict(sorted(self.operations.items())),
             "switches": {

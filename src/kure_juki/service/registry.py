@@ -14,6 +14,7 @@ from kure_juki.domain import audit as audit_chain
 from kure_juki.domain.errors import AccessDenied, FormatError, Problem, RegistryError, problem
 from kure_juki.domain.errors import raise_problems as _raise_problems
 from kure_juki.domain.identifiers import is_valid_local_gov_code
+from kure_juki.domain.mj_checks import mj_problems
 from kure_juki.domain.movement_record import MovementRecord, split_secrets
 from kure_juki.domain.movements import engine
 from kure_juki.domain.movements.base import Allocation, Context, Needs, Outcome
@@ -287,6 +288,7 @@ class Registry(CsRegistryOps):
             if isinstance(n, Cancellation):
                 n = resolve_cancellation(uow, n)
             found = engine.check(n, view, ctx) + purpose_problems(n, purpose)
+            found += mj_problems(n, self.policy.non_mj_characters)
             _raise_problems(found)
             warnings = [p for p in found if p.severity == "warning"]
             alloc = self._allocate(uow, n, engine.needs(n, view), warnings)

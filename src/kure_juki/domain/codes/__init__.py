@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from kure_juki.domain.codes import access, card, certificate, core, cs, storage
+from kure_juki.domain.codes import access, card, certificate, core, cs, mj, storage
 
 CATALOGUE: Mapping[str, tuple[str, str]] = {
     **core.CODES,
@@ -17,6 +17,7 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     **certificate.CODES,
     **cs.CODES,
     **card.CODES,
+    **mj.CODES,
 }
 
 __all__ = ["CATALOGUE"]
