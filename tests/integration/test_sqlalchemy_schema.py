@@ -71,7 +71,10 @@ def test_a_database_newer_than_the_library_is_refused(url: str) -> None:
     engine = make_engine(url)
     with engine.connect() as conn:
         conn.execute(
-            sa.text("UPDATE alembic_version SET version_num = 'm9999' WHERE version_num = 'm0003_h_mj'")
+            sa.text(
+                "UPDATE alembic_version SET version_num = 'm9999' "
+                "WHERE version_num = 'm0003_h_mj'"
+            )
         )
         conn.commit()
     engine.dispose()

@@ -1,4 +1,4 @@
-"""The MJ文字情報一覧表 and MJ縮退マップ (行政事務標準文字, 文字情報基盤): one entry per MJ文字図形名.
+"""The MJ文字情報一覧表 and MJ縮退マップ (行政事務標準文字): one entry per MJ文字図形名.
 
 The table is package data (``kure_juki/data/mj/mj.tsv.gz``, CC BY-SA 2.1 JP, built by
 ``scripts/build_mj_table.py``) read once per process on first use: it is constant reference
