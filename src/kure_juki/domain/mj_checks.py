@@ -50,8 +50,9 @@ def _texts(value: Any, where: str) -> list[tuple[str, str, str]]:
     return []
 
 
-def mj_problems(n: Notification, policy: NonMjPolicy = "alert") -> list[Problem]:
-    """One problem per name or address of *n* holding characters outside the set."""
+def mj_problems(n: Notification, policy: str = "alert") -> list[Problem]:
+    """One problem per name or address of *n* holding characters outside the set; *policy*
+    is one of :data:`NON_MJ_POLICIES`."""
     code = "KJ-FMT-901" if policy == "refuse" else "KJ-WARN-951"
     found: list[Problem] = []
     for item, where, text in _texts(unstructure_notification(n), ""):

@@ -82,6 +82,7 @@ OPERATIONS: Mapping[str, str] = {
     "manage_blocks": "抑止の設定・解除",
     "release_block": "抑止の一時解除",
     "manage_support_measures": "支援措置の管理",
+    "character_report": "文字溢れ・縮退リストの出力",
 }
 
 # Per-operator display switches (standard 10.4): switch name -> items it hides.
