@@ -21,7 +21,8 @@ def fold(text: str) -> str:
     """NFKC with all spaces and variation selectors removed: the comparison form of names and
     addresses. Without its selector 葛󠄃 (U+845B U+E0103) compares as 葛, so a search typed on
     any keyboard finds a name registered with a Moji_Joho variant, and the variant itself finds
-    it too; NFKC also makes the compatibility ideograph 﨑 compare as 崎."""
+    it too. Distinct characters stay distinct: 﨑 (U+FA11, a unified ideograph despite its
+    block) is not 崎, and 𠮷 is not 吉 — those names are found by their reading."""
     return "".join(strip_selectors(unicodedata.normalize("NFKC", text)).split())
 
 
