@@ -90,9 +90,7 @@ def test_intake_lists_every_unknown_mj_id() -> None:
     from kure_juki.domain.errors import FormatError
 
     with pytest.raises(FormatError) as refused:
-        parse_notification(
-            move_in([person(family_name="{MJ999999}", given_name="{MJ000000}")])
-        )
+        parse_notification(move_in([person(family_name="{MJ999999}", given_name="{MJ000000}")]))
     assert [p.where for p in refused.value.problems] == [
         "persons[0].family_name",
         "persons[0].given_name",
@@ -159,6 +157,6 @@ def test_degraded_text_is_jis_x_0208_and_keeps_its_length(text: str) -> None:
 def test_display_width_matches_the_certificate_layout() -> None:
     from kure_juki.adapters.printing import layout
 
-    assert FIELD_COLUMNS == layout._inner(layout.SIDE_WIDTH + layout.LABEL_WIDTH, layout.COLUMNS)
+    assert layout._inner(layout.SIDE_WIDTH + layout.LABEL_WIDTH, layout.COLUMNS) == FIELD_COLUMNS
     for text in (f"{KATSU}{YOSHI}田 太郎", "広島県呉市中央４丁目1番6号", SAKI + TSUCHI):
         assert display_width(text) == layout.text_width(text)
