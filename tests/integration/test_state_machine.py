@@ -18,6 +18,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 import kure_juki as kj
 from kure_juki.adapters.memory.store import MemoryStore
+from kure_juki.domain.mj_text import MjText, strip_selectors
+from kure_juki.domain.search import SearchCriteria, matches
 from kure_juki.domain.serialization import household_to_dict, resident_to_dict
 from kure_juki.service.replay import replay
 from kure_juki.testing.clock import SettableClock
@@ -29,6 +31,14 @@ ADDRESSES = [
     "広島県呉市広古新開三丁目3番",
 ]
 RELATIONSHIPS = ["妻", "夫", "子", "父", "母", "同居人", "孫"]
+# Family names with MJ characters, as intake may write them: Unicode with a Moji_Joho IVS,
+# non-BMP ideographs, and MJ文字図形名 references (docs/characters.md).
+MJ_FAMILY = [
+    ("葛\U000e0103西", "葛\U000e0103西", "くずにし"),
+    ("{MJ032129}田", "\U00020bb7田", "よしだ"),
+    ("髙{MJ030196}", "髙\ufa11", "たかさき"),
+    ("&MJ032932;井", "\U0002123d井", "つちい"),
+]
 
 
 class RegisterMachine(RuleBasedStateMachine):
@@ -116,6 +126,9 @@ class RegisterMachine(RuleBasedStateMachine):
         )
         if data.draw(st.booleans(), label="with codes"):
             p.update(resident_code=code, my_number=number)
+        if data.draw(st.integers(0, 3), label="MJ family name") == 0:
+            written, _, kana = data.draw(st.sampled_from(MJ_FAMILY), label="MJ name")
+            p.update(family_name=written, family_name_kana=kana)
         return p
 
     def pick(self, data: st.DataObject, items: list[str], label: str) -> str:
@@ -420,6 +433,19 @@ class RegisterMachine(RuleBasedStateMachine):
         numbers = Counter(r.my_number for r in living)
         assert max(codes.values(), default=1) == 1
         assert max(numbers.values(), default=1) == 1
+
+    @invariant()
+    def mj_names_are_stored_as_unicode_and_found(self) -> None:
+        stored = {written: (text, kana) for written, text, kana in MJ_FAMILY}
+        for r in self.living():
+            name = r.name.family_name
+            assert "{MJ" not in name and "&MJ" not in name
+            if name in {text for text, _ in stored.values()}:
+                event("a living resident with an MJ family name")
+                assert MjText(name).not_mj == ()
+                for query in (name, strip_selectors(name), r.name.family_name_kana):
+                    criteria = SearchCriteria(family_name=query, birth_date=r.birth_date)
+                    assert matches(r, criteria), query
 
     @invariant()
     def history_replays_into_the_same_register(self) -> None:
