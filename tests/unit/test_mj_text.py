@@ -160,3 +160,31 @@ def test_display_width_matches_the_certificate_layout() -> None:
     assert layout._inner(layout.SIDE_WIDTH + layout.LABEL_WIDTH, layout.COLUMNS) == FIELD_COLUMNS
     for text in (f"{KATSU}{YOSHI}田 太郎", "広島県呉市中央４丁目1番6号", SAKI + TSUCHI):
         assert display_width(text) == layout.text_width(text)
+
+
+def test_a_recipient_may_name_the_character_set_it_holds() -> None:
+    from kure_juki.domain.policy import ALL_ITEMS
+    from kure_juki.domain.transfers import degrade_record, parse_recipients
+
+    entry = {
+        "name_ja": "旧税務システム",
+        "use_ja": "住民税の賦課",
+        "legal_basis": "番号法第9条第1項 別表",
+        "purpose": "tax",
+        "may_use_my_number": False,
+        "items": ["family_name", "address"],
+    }
+    table = parse_recipients(
+        {"recipients": {"old": {**entry, "charset": "jis_x_0208"}, "new": entry}}, ALL_ITEMS
+    )
+    assert (table["old"].charset, table["new"].charset) == ("jis_x_0208", "mj")
+    with pytest.raises(ValueError, match="character set"):
+        parse_recipients({"recipients": {"bad": {**entry, "charset": "sjis"}}}, ALL_ITEMS)
+    record, changes = degrade_record(
+        {"family_name": f"{YOSHI}田", "address": {"text": f"{TSUCHI}町"}, "n": 1}, "jis_x_0208"
+    )
+    assert record == {"family_name": "吉田", "address": {"text": "土町"}, "n": 1}
+    assert [(c["item"], c["original"], c["replacement"]) for c in changes] == [
+        ("family_name", YOSHI, "吉"),
+        ("address.text", TSUCHI, "土"),
+    ]

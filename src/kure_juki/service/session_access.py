@@ -411,10 +411,10 @@ class AccessOps(SessionBase):
         MJ文字図形名, replacement, map); docs/characters.md.
         """
         self._guard("transfer")
-        if charset is not None and charset not in CHARSETS:
-            raise FormatError(problem("KJ-FMT-903", "charset"))
 
         def run() -> dict[str, Any]:
+            if charset is not None and charset not in CHARSETS:
+                raise FormatError(problem("KJ-FMT-903", "charset"))
             table = self._recipients()
             r = table.get(recipient) if isinstance(recipient, str) else None
             if r is None:
