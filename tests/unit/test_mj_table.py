@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from kure_juki.domain.format_checks import is_clean_text
 from kure_juki.domain.mj_table import MJ_ID, SHRINK_TABLES, mj_table
 from kure_juki.domain.mj_text import (
     MjText,
@@ -39,6 +40,7 @@ def test_every_entry_with_a_unicode_form_round_trips() -> None:
             continue
         for spelling in entry.spellings:
             assert len(list(characters(spelling))) == 1, entry.mj_id
+            assert is_clean_text(spelling, 60), entry.mj_id  # the name format check takes it
             found = table.lookup(spelling)
             assert found is not None and found.mj_id == entry.mj_id, (entry.mj_id, spelling)
         assert expand_mj_references(f"{{{entry.mj_id}}}") == (entry.text, [])
