@@ -210,3 +210,12 @@ def test_a_character_without_a_unified_code_is_refused_before_sending(
     assert where == ["name_kanji[0]", "name_kanji[1]", "name_kanji[3]"]
     assert _sent(cs_reg) == []
     assert s.search(family_name="葛", birth_date="1980-04-01") == []
+
+
+def test_a_lone_selector_is_refused_by_the_format_check(kj_admin: kj.Session) -> None:
+    with pytest.raises(kj.FormatError) as refused:
+        kj_admin.submit(move_in([person(family_name="\U000e0103山", given_name="a\U000e0100")]))
+    assert [(p.code, p.where) for p in refused.value.problems] == [
+        ("KJ-FMT-012", "persons[0].family_name"),
+        ("KJ-FMT-012", "persons[0].given_name"),
+    ]
