@@ -79,6 +79,19 @@ def strip_selectors(text: str) -> str:
     return _SELECTORS.sub("", text)
 
 
+# Text these codecs encode whole is in the set without a character-by-character look (most
+# names and addresses), so the table is not even loaded for it.
+_FAST_CODEC: Final = {"jis_x_0213": "euc_jis_2004", "jis_x_0208": "iso2022_jp"}
+
+
+def _encodes(text: str, codec: str) -> bool:
+    try:
+        text.encode(codec)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _composed(char: str) -> str:
     # か + U+3099 is the JIS character が; a kanji + IVS is not made any shorter by NFC.
     return unicodedata.normalize("NFC", char) if len(char) > 1 else char
@@ -161,7 +174,7 @@ def degrade(text: str, charset: Charset) -> tuple[str, tuple[Degradation, ...]]:
     best-ranked MJ縮退マップ target inside it (maps in :data:`~kure_juki.domain.mj_table.
     SHRINK_TABLES` order), else its base without the selector when that is in the set, else 〓.
     """
-    if charset == "mj":
+    if charset == "mj" or _encodes(text, _FAST_CODEC[charset]):
         return text, ()
     table = mj_table()
     out: list[str] = []
@@ -233,6 +246,8 @@ class MjText:  # 行政事務標準文字の文字列
         """Positions of the characters outside the register's character set: neither in the MJ
         list nor a JIS X 0213 character without a selector (a lone selector, an IVS the MJ list
         does not register, an ideograph it lacks, a symbol no JIS set has)."""
+        if _encodes(self.text, "euc_jis_2004"):  # all JIS X 0213: no need for the table
+            return ()
         return tuple(i for i, c in enumerate(self.characters) if not _in_charset(c, "mj"))
 
     @property
