@@ -44,6 +44,7 @@ PROBES: dict[str, Callable[[kj.Session], Any]] = {
     "manage_blocks": lambda s: s.lift_block("B99999999"),
     "release_block": lambda s: s.release_block("B99999999"),
     "manage_support_measures": lambda s: s.support_measures(NOBODY),
+    "character_report": lambda s: s.character_overflow_report(),
 }
 
 

@@ -28,8 +28,10 @@ import kure_juki as kj
 from kure_juki.adapters.memory.store import MemoryStore
 from kure_juki.domain.certificates.member_order import member_order
 from kure_juki.domain.format_checks import is_valid_stay_period
+from kure_juki.domain.mj_text import MjText, strip_selectors
 from kure_juki.domain.recorded_date import parse_recorded_date
 from kure_juki.domain.relationship import Relationship
+from kure_juki.domain.search import SearchCriteria, matches
 from kure_juki.domain.serialization import household_to_dict, resident_to_dict
 from kure_juki.domain.wareki import era_of
 from kure_juki.service.replay import replay
@@ -69,6 +71,14 @@ def as_recorded(data: st.DataObject, day: dt.date, *, off_calendar: bool = True)
         forms.append(f"{y}{day.month}月{min(day.day + 3, 31)}日")  # maybe 2月31日, 4月31日
     text = data.draw(st.sampled_from(forms), label="as recorded")
     return {"as_recorded": text}
+# Family names with MJ characters, as intake may write them: Unicode with a Moji_Joho IVS,
+# non-BMP ideographs, and MJ文字図形名 references (docs/characters.md).
+MJ_FAMILY = [
+    ("葛\U000e0103西", "葛\U000e0103西", "くずにし"),
+    ("{MJ032129}田", "\U00020bb7田", "よしだ"),
+    ("髙{MJ030196}", "髙\ufa11", "たかさき"),
+    ("&MJ032932;井", "\U0002123d井", "つちい"),
+]
 
 
 class RegisterMachine(RuleBasedStateMachine):
@@ -161,6 +171,9 @@ class RegisterMachine(RuleBasedStateMachine):
             p.update(resident_code=code, my_number=number)
         if data.draw(st.integers(0, 4), label="birth as recorded") == 0:
             p["birth_date"] = as_recorded(data, birth)
+        if data.draw(st.integers(0, 3), label="MJ family name") == 0:
+            written, _, kana = data.draw(st.sampled_from(MJ_FAMILY), label="MJ name")
+            p.update(family_name=written, family_name_kana=kana)
         return p
 
     def address_of(self, hid: str) -> dict[str, str]:
@@ -852,6 +865,19 @@ class RegisterMachine(RuleBasedStateMachine):
     @invariant()
     def every_relationship_is_the_standards(self) -> None:
         assert all(Relationship.is_valid(r.relationship) for r in self.living())
+
+    @invariant()
+    def mj_names_are_stored_as_unicode_and_found(self) -> None:
+        stored = {written: (text, kana) for written, text, kana in MJ_FAMILY}
+        for r in self.living():
+            name = r.name.family_name
+            assert "{MJ" not in name and "&MJ" not in name
+            if name in {text for text, _ in stored.values()}:
+                event("a living resident with an MJ family name")
+                assert MjText(name).not_mj == ()
+                for query in (name, strip_selectors(name), r.name.family_name_kana):
+                    criteria = SearchCriteria(family_name=query, birth_date=r.birth_date)
+                    assert matches(r, criteria), query
 
     @invariant()
     def history_replays_into_the_same_register(self) -> None:

@@ -41,6 +41,7 @@ from kure_juki.domain.identity_file import (
     identity_record_from_payload,
     to_cs_payload,
 )
+from kure_juki.domain.mj_text import juki_codes
 
 __all__ = [
     "MAX_RANGES",
@@ -71,12 +72,14 @@ __all__ = [
     "ReconciliationPage",
     "ReconciliationRequest",
     "Refusal",
+    "UnifiedText",
     "UpdateAck",
     "check_digest_request",
     "check_query",
     "decode_message",
     "encode_message",
     "is_valid_message_number",
+    "unified_texts",
 ]
 
 AckStatus = Literal["applied", "duplicate"]
@@ -112,6 +115,36 @@ def is_valid_message_number(value: object) -> bool:
     return isinstance(value, str) and _MESSAGE_NUMBER.fullmatch(value) is not None
 
 
+# --- 住基ネット統一文字 (標準7.1.1.1) ------------------------------------------------------------
+
+
+@attrs.frozen
+class UnifiedText:  # 住基ネット統一文字による表記
+    """One kanji item of a message (氏名, 住所, …) as 住基ネット統一文字コード, one per character
+    of the item's Unicode text ("J+AEAC" for 𠮷): the CS takes the codes, the text travels
+    beside them for reading (docs/characters.md)."""
+
+    item: str
+    codes: tuple[str, ...]
+
+
+def unified_texts(
+    items: Sequence[tuple[str, str | None]],
+) -> tuple[tuple[UnifiedText, ...], list[Problem]]:
+    """The 統一文字 form of each (item, text) given, and a KJ-LINK-901 problem for every
+    character that has no 住基ネット統一文字コード: such a message is refused before it is
+    enqueued, never sent with the character changed."""
+    out: list[UnifiedText] = []
+    found: list[Problem] = []
+    for item, text in items:
+        if not text:
+            continue
+        codes, missing = juki_codes(text, item)
+        found += missing
+        out.append(UnifiedText(item, codes))
+    return tuple(out), found
+
+
 # --- 本人確認情報の更新 (住基法30条の6) --------------------------------------------------------
 
 
@@ -127,6 +160,7 @@ class IdentityUpdate:  # 本人確認情報更新通知
     municipality_code: str
     reason: str  # 異動事由
     record: IdentityRecord
+    unified: tuple[UnifiedText, ...] = ()  # 氏名・住所・転入前住所・旧氏 as 住基ネット統一文字
 
     @property
     def update_sequence(self) -> int:  # 更新順番号
@@ -165,6 +199,7 @@ class MoveInNotice:  # 転入通知 (住基法9条1項)
     new_address: str  # 転入先住所
     moved_in_on: dt.date  # 転入年月日
     notified_on: dt.date  # 届出年月日
+    unified: tuple[UnifiedText, ...] = ()  # 氏名・転入先住所 as 住基ネット統一文字
 
 
 @_message("notice_ack")
@@ -232,6 +267,7 @@ class MoveOutCertificate:  # 転出証明書情報 (住基法24条の2, 施行�
     alias: str | None = None  # 通称
     former_surname: str | None = None  # 旧氏
     former_surname_kana: str | None = None  # 旧氏 ふりがな
+    unified: tuple[UnifiedText, ...] = ()  # the kanji items as 住基ネット統一文字
 
 
 @_message("move_out_certificate_request")

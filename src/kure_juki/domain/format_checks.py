@@ -96,13 +96,44 @@ def _printable_runs() -> re.Pattern[str]:
 _COMMON_PRINTABLE = _printable_runs()
 
 
+def _is_ideograph(char: str) -> bool:
+    return unicodedata.name(char, "").startswith(("CJK UNIFIED ", "CJK COMPATIBILITY IDEOGRAPH"))
+
+
+def _selectors_attached(value: str) -> bool:
+    """Every variation selector follows a character it can select a glyph of: an ideographic
+    one (U+E0100–E01EF, Moji_Joho and other IVS) an ideograph, a standard one (U+FE00–FE0F)
+    any base character. A lone selector, two in a row, or one after a space is garbage."""
+    for index, char in enumerate(value):
+        code = ord(char)
+        ideographic = 0xE0100 <= code <= 0xE01EF
+        if not (ideographic or 0xFE00 <= code <= 0xFE0F):
+            continue
+        base = value[index - 1] if index else ""
+        if not base or base.isspace() or unicodedata.combining(base) or _is_selector(base):
+            return False
+        if ideographic and not _is_ideograph(base):
+            return False
+    return True
+
+
+def _is_selector(char: str) -> bool:
+    code = ord(char)
+    return 0xFE00 <= code <= 0xFE0F or 0xE0100 <= code <= 0xE01EF
+
+
 def is_clean_text(value: str, max_len: int = MAX_TEXT) -> bool:
-    """Printable text: no control or format characters, not blank, not too long."""
+    """Printable text: no control or format characters, not blank, not too long.
+
+    Non-BMP ideographs (𠮷 U+20BB7) are printable like any other; a variation selector is
+    accepted only after a character it can apply to (葛 + U+E0103)."""
     if not value.strip() or len(value) > max_len:
         return False
     if _COMMON_PRINTABLE.fullmatch(value):
         return True
-    return all(unicodedata.category(ch) not in _UNPRINTABLE for ch in value)
+    if not all(unicodedata.category(ch) not in _UNPRINTABLE for ch in value):
+        return False
+    return _selectors_attached(value)
 
 
 def is_valid_id(value: str) -> bool:

@@ -19,6 +19,7 @@ __all__ = [
     "SEION_ALPHABET",
     "count_gaiji",
     "is_gaiji",
+    "is_jis_x_0208",
     "is_kana",
     "normalize_name",
     "seion_kana",
@@ -217,6 +218,11 @@ def _in_jis_x_0208_or_0201(char: str) -> bool:
     except (UnicodeEncodeError, UnicodeDecodeError):
         return False
     return True
+
+
+def is_jis_x_0208(char: str) -> bool:
+    """One code point on a JIS X 0208 position (or ASCII / JIS X 0201, its single-byte half)."""
+    return len(char) == 1 and _in_jis_x_0208_or_0201(char)
 
 
 def _is_extender(char: str) -> bool:

@@ -25,6 +25,7 @@ from cattrs.errors import (
 
 from kure_juki.domain.errors import FormatError, LogicError, Problem, problem
 from kure_juki.domain.format_checks import check_format
+from kure_juki.domain.mj_text import expand_mj_references
 from kure_juki.domain.notifications import NOTIFICATION_TYPES, Notification
 from kure_juki.domain.recorded_date import parse_recorded_date
 
@@ -295,6 +296,7 @@ def parse_notification(data: Any) -> Notification:
     if bad_keys:
         raise FormatError(problem("KJ-FMT-001"))
     found: list[Problem] = []
+    body = _expand_references(body, "", found)  # {MJnnnnnn} intake notation first
     if kind != "correction":  # a correction's changes carry their own dates (correction.py)
         body = _take_recorded(body, kind, found)
     try:
@@ -422,6 +424,24 @@ def _repaired(data: Any, structural: list[Problem]) -> Notification | None:
     except Exception:
         return None
     return result
+
+
+def _expand_references(value: Any, where: str, found: list[Problem]) -> Any:
+    """Every string of the notification with its ``{MJnnnnnn}`` references replaced by the
+    characters they name (mj_text), so intake in MJ文字図形名 and in Unicode store the same."""
+    if isinstance(value, str):
+        text, unknown = expand_mj_references(value)
+        item = where.rsplit(".", 1)[-1].split("[", 1)[0] or None
+        found.extend(problem("KJ-FMT-902", item, where) for _ in unknown)
+        return text
+    if isinstance(value, Mapping):
+        return {
+            k: _expand_references(v, f"{where}.{k}" if where else str(k), found)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_expand_references(v, f"{where}[{i}]", found) for i, v in enumerate(value)]
+    return value
 
 
 def unstructure_notification(notification: Notification) -> dict[str, Any]:

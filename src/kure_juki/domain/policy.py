@@ -97,6 +97,7 @@ OPERATIONS: Mapping[str, str] = {
     "manage_blocks": "抑止の設定・解除",
     "release_block": "抑止の一時解除",
     "manage_support_measures": "支援措置の管理",
+    "character_report": "文字溢れ・縮退リストの出力",
 }
 
 # Per-operator display switches (standard 10.4): switch name -> items it hides.
@@ -148,6 +149,11 @@ class Policy:
     block_release_minutes: int = 30  # a temporary release of a 抑止 reverts after this
     audit_subject_limit: int = 1000  # bulk operations name at most this many subjects
     self_approval: bool = True  # may an approver approve their own bulk output?
+    # A name or address character outside MJ and JIS X 0213: "alert" (KJ-WARN-951) or "refuse"
+    # (KJ-FMT-901), docs/characters.md.
+    non_mj_characters: str = attrs.field(
+        default="alert", validator=attrs.validators.in_(("alert", "refuse"))
+    )
     operations: Mapping[str, str] = attrs.field(factory=lambda: dict(OPERATIONS))
     switches: Mapping[str, Switch] = attrs.field(
         factory=lambda: {k: Switch(k, ja, items) for k, (ja, items) in DEFAULT_SWITCHES.items()}
@@ -240,6 +246,7 @@ class Policy:
                 "block_release_minutes": self.block_release_minutes,
                 "audit_subject_limit": self.audit_subject_limit,
                 "self_approval": self.self_approval,
+                "non_mj_characters": self.non_mj_characters,
             },
             "operations": dict(sorted(self.operations.items())),
             "switches": {

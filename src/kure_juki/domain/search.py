@@ -12,13 +12,18 @@ import unicodedata
 import attrs
 
 from kure_juki.domain.errors import Problem, problem
+from kure_juki.domain.mj_text import strip_selectors
 from kure_juki.domain.names import is_kana, seion_kana
 from kure_juki.domain.resident import Resident
 
 
 def fold(text: str) -> str:
-    """NFKC with all spaces removed: the comparison form of names and addresses."""
-    return "".join(unicodedata.normalize("NFKC", text).split())
+    """NFKC with all spaces and variation selectors removed: the comparison form of names and
+    addresses. Without its selector 葛󠄃 (U+845B U+E0103) compares as 葛, so a search typed on
+    any keyboard finds a name registered with a Moji_Joho variant, and the variant itself finds
+    it too. Distinct characters stay distinct: 﨑 (U+FA11, a unified ideograph despite its
+    block) is not 崎, and 𠮷 is not 吉 — those names are found by their reading."""
+    return "".join(strip_selectors(unicodedata.normalize("NFKC", text)).split())
 
 
 def given(value: str | None) -> bool:

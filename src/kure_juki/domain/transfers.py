@@ -15,6 +15,8 @@ from typing import Any
 
 import attrs
 
+from kure_juki.domain.mj_text import CHARSETS, Charset, degrade
+
 BASIS_KINDS = ("act_table", "ordinance", "other_act")  # 番号法別表, 条例(独自利用事務), 他法令
 
 
@@ -30,6 +32,9 @@ class Recipient:  # 移転先
     items: frozenset[str]  # items its legal basis allows (個人番号 only if may_use_my_number)
     include_deleted: bool = True  # 除票 too (a tax office needs the persons who left)
     in_seed: bool = True  # one of the seed's 26 特定個人情報の移転
+    # 標準7.2.3: MJ (文字情報基盤文字) unless the receiving system holds only JIS X 0213 or
+    # JIS X 0208; then each character outside is degraded by the MJ縮退マップ and recorded.
+    charset: str = "mj"
 
     def allowed_items(self) -> frozenset[str]:
         """The items a transfer to this recipient carries (never a My Number it may not use)."""
@@ -56,6 +61,9 @@ def parse_recipients(data: Mapping[str, Any], all_items: frozenset[str]) -> dict
         kind = r.get("basis_kind", "act_table")
         if kind not in BASIS_KINDS:
             raise ValueError(f"recipient {rid}: unknown basis kind {kind}")
+        charset = r.get("charset", "mj")
+        if charset not in CHARSETS:
+            raise ValueError(f"recipient {rid}: unknown character set {charset}")
         out[rid] = Recipient(
             recipient_id=rid,
             name_ja=r["name_ja"],
@@ -67,8 +75,40 @@ def parse_recipients(data: Mapping[str, Any], all_items: frozenset[str]) -> dict
             items=frozenset(items),
             include_deleted=bool(r.get("include_deleted", True)),
             in_seed=bool(r.get("in_seed", True)),
+            charset=charset,
         )
     return out
+
+
+def degrade_record(
+    record: Mapping[str, Any], charset: Charset, where: str = ""
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """*record* (a projected view) with every text degraded for *charset*, and one entry per
+    degraded character: ``{"item", "index", "original", "mj_id", "replacement", "map"}``."""
+    out: dict[str, Any] = {}
+    changes: list[dict[str, Any]] = []
+    for key, value in record.items():
+        path = f"{where}.{key}" if where else key
+        if isinstance(value, str):
+            out[key], degraded = degrade(value, charset)
+            changes += [{"item": path, **d.to_dict()} for d in degraded]
+        elif isinstance(value, Mapping):
+            out[key], inner = degrade_record(value, charset, path)
+            changes += inner
+        elif isinstance(value, list):
+            items = []
+            for i, element in enumerate(value):
+                if isinstance(element, Mapping):
+                    element, inner = degrade_record(element, charset, f"{path}[{i}]")
+                    changes += inner
+                elif isinstance(element, str):
+                    element, degraded = degrade(element, charset)
+                    changes += [{"item": f"{path}[{i}]", **d.to_dict()} for d in degraded]
+                items.append(element)
+            out[key] = items
+        else:
+            out[key] = value
+    return out, changes
 
 
 def changed_since(

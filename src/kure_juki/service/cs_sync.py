@@ -27,6 +27,7 @@ from kure_juki.domain.cs_messages import (
     MoveInNotice,
     MoveOutCertificate,
     MoveOutCertificateWithdrawal,
+    unified_texts,
 )
 from kure_juki.domain.delivery_info import (
     DeliveryOffice,
@@ -207,10 +208,20 @@ class _Writer:
         if not found:
             last = plan.record.update_sequence - 1
             found = check_update(previous, plan.record, plan.reason, last_applied_sequence=last)
+        record = plan.record
+        unified, missing = unified_texts(
+            [
+                ("name_kanji", record.name_kanji),
+                ("address", record.address),
+                ("previous_address", record.previous_address),
+                ("former_surname", record.former_surname),
+            ]
+        )
+        found += missing
         if found:
             self.problems += found  # raised after the loop; the rollback gives the number back
             return
-        self.box.enqueue(IdentityUpdate(self.code, plan.reason, plan.record), now=self.now)
+        self.box.enqueue(IdentityUpdate(self.code, plan.reason, record, unified), now=self.now)
         if plan.replaces is not None:
             files.remove(plan.replaces)
         files.put(plan.record)
@@ -280,6 +291,10 @@ def _move_in_notices(w: _Writer, n: MoveIn, persons: list[Resident]) -> None:
     assert n.occurred_on is not None and n.notified_on is not None
     for r in persons:
         kanji, kana = _name(r)
+        unified, missing = unified_texts([("name_kanji", kanji), ("new_address", r.address.text)])
+        if missing:
+            w.problems += missing
+            continue
         notice = MoveInNotice(
             notice_number=w.number("TN"),
             from_municipality_code=w.code,
@@ -293,6 +308,7 @@ def _move_in_notices(w: _Writer, n: MoveIn, persons: list[Resident]) -> None:
             new_address=r.address.text,
             moved_in_on=n.occurred_on,
             notified_on=n.notified_on,
+            unified=unified,
         )
         w.box.enqueue(notice, now=w.now)
 
@@ -315,6 +331,22 @@ def _move_out_certificates(w: _Writer, n: MoveOut, outcome: Outcome) -> None:
         kanji, kana = _name(r)
         japanese, foreign = r.japanese, r.foreign
         former = r.former_surname if r.former_surname and not r.former_surname.deleted_on else None
+        head_name = _head_name(w, r)
+        unified, missing = unified_texts(
+            [
+                ("name_kanji", kanji),
+                ("address", r.address.text),
+                ("destination_address", plan.destination.text),
+                ("head_of_household", head_name),
+                ("registered_domicile", japanese.registered_domicile if japanese else None),
+                ("domicile_head", japanese.domicile_head if japanese else None),
+                ("alias", foreign.alias if foreign else None),
+                ("former_surname", former.surname if former else None),
+            ]
+        )
+        if missing:
+            w.problems += missing
+            continue
         certificate = MoveOutCertificate(
             certificate_number=w.number("TS"),
             from_municipality_code=w.code,
@@ -330,7 +362,7 @@ def _move_out_certificates(w: _Writer, n: MoveOut, outcome: Outcome) -> None:
             sex=r.sex,
             postal_code=r.address.postal_code,
             address=r.address.text,
-            head_of_household=_head_name(w, r),
+            head_of_household=head_name,
             relationship=r.relationship,
             registered_domicile=japanese.registered_domicile if japanese else None,
             domicile_head=japanese.domicile_head if japanese else None,
@@ -342,6 +374,7 @@ def _move_out_certificates(w: _Writer, n: MoveOut, outcome: Outcome) -> None:
             alias=foreign.alias if foreign else None,
             former_surname=former.surname if former else None,
             former_surname_kana=former.surname_kana if former else None,
+            unified=unified,
         )
         w.box.enqueue(certificate, now=w.now)
 

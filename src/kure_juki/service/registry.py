@@ -15,6 +15,7 @@ from kure_juki.domain.errors import AccessDenied, FormatError, Problem, Registry
 from kure_juki.domain.errors import raise_problems as _raise_problems
 from kure_juki.domain.identifiers import complete_atena_number, is_valid_local_gov_code
 from kure_juki.domain.input_text import input_problems
+from kure_juki.domain.mj_checks import mj_problems
 from kure_juki.domain.movement_record import MovementRecord, split_secrets
 from kure_juki.domain.movements import engine
 from kure_juki.domain.movements.base import Allocation, Context, Needs, Outcome
@@ -332,6 +333,7 @@ class Registry(CsRegistryOps):
             if isinstance(n, Cancellation):
                 n = resolve_cancellation(uow, n)
             found = engine.check(n, view, ctx) + purpose_problems(n, purpose)
+            found += mj_problems(n, self.policy.non_mj_characters)
             _raise_problems(found)
             warnings = [p for p in found if p.severity == "warning"]
             alloc = self._allocate(uow, n, engine.needs(n, view), warnings)

@@ -49,6 +49,7 @@ from kure_juki.service.session_access import AccessOps
 from kure_juki.service.session_base import SessionBase, check_movement, warnings_view
 from kure_juki.service.session_card import CardOps
 from kure_juki.service.session_certificates import CertificateOps
+from kure_juki.service.session_characters import CharacterOps
 from kure_juki.service.session_cs import CsOps
 from kure_juki.service.session_foreign import ForeignOps
 from kure_juki.service.session_seals import SealOps
@@ -73,7 +74,9 @@ SEARCH_KEYS = frozenset(
 )
 
 
-class Session(AccessOps, CertificateOps, SealOps, CardOps, CsOps, ForeignOps, SessionBase):
+class Session(
+    CharacterOps, AccessOps, CertificateOps, SealOps, CardOps, CsOps, ForeignOps, SessionBase
+):
     """A logged-in operator at a terminal, working for one purpose (事務).
 
     Operations: operators, movements, reads, searches, audit trail. Other groups of operations

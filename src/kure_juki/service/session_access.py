@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import secrets
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from importlib import resources
 from typing import Any
@@ -29,11 +30,12 @@ from kure_juki.domain.errors import (
     NotFound,
     problem,
 )
+from kure_juki.domain.mj_text import CHARSETS, Charset
 from kure_juki.domain.parsing import parse_date
 from kure_juki.domain.policy import ALL_ITEMS, Policy
 from kure_juki.domain.resident import Resident
 from kure_juki.domain.support_measures import SupportMeasure
-from kure_juki.domain.transfers import Recipient, changed_since, parse_recipients
+from kure_juki.domain.transfers import Recipient, changed_since, degrade_record, parse_recipients
 from kure_juki.ports.storage import Store, UnitOfWork
 from kure_juki.service.operators import find_operator
 from kure_juki.service.session_base import MEASURE_INDEX, SessionBase
@@ -390,7 +392,13 @@ class AccessOps(SessionBase):
             for r in self._recipients().values()
         ]
 
-    def transfer(self, recipient: str, since: int | str | dt.date | None = None) -> dict[str, Any]:
+    def transfer(
+        self,
+        recipient: str,
+        since: int | str | dt.date | None = None,
+        *,
+        charset: str | None = None,
+    ) -> dict[str, Any]:
         """庁内連携 to *recipient*: only the items its legal basis allows (a My Number only where
         it may use one). *since*: ``None`` every record (full); ``"last"`` the differences
         since the last transfer to this recipient (full when there was none); a movement id:
@@ -399,10 +407,18 @@ class AccessOps(SessionBase):
         Returns ``{"transfer_id", "recipient", "mode", "since_movement_id",
         "until_movement_id", "count", "items", "records"}``; in a difference each record
         carries ``"changes"`` (the movements). Each transfer is recorded and audited.
+
+        *charset* (default: the recipient's, ``"mj"`` unless configured) is what the receiving
+        system holds: ``"mj"``, ``"jis_x_0213"`` or ``"jis_x_0208"``. Outside MJ, each
+        character the set lacks is degraded by the MJ縮退マップ and listed, in the result and
+        in the transfer record, under ``"degraded"`` (resident, item, position, original,
+        MJ文字図形名, replacement, map); docs/characters.md.
         """
         self._guard("transfer")
 
         def run() -> dict[str, Any]:
+            if charset is not None and charset not in CHARSETS:
+                raise FormatError(problem("KJ-FMT-903", "charset"))
             table = self._recipients()
             r = table.get(recipient) if isinstance(recipient, str) else None
             if r is None:
@@ -427,10 +443,14 @@ class AccessOps(SessionBase):
                     found = (uow.residents.get(rid) for rid in order)
                     chosen = [x for x in found if x is not None]
                 records = []
+                target = typing.cast(Charset, charset or r.charset)
+                degraded: list[dict[str, Any]] = []
                 for x in chosen:
                     rec = project(full_view(x), items)
                     if after is not None:
                         rec["changes"] = history_view(changes.get(x.resident_id, []))
+                    rec, lost = degrade_record(rec, target)
+                    degraded += [{"resident_id": x.resident_id, **d} for d in lost]
                     records.append(rec)
                 transfer_id = uow.sequences.next("transfer")
                 ids = [x.resident_id for x in chosen]
@@ -450,6 +470,8 @@ class AccessOps(SessionBase):
                         "terminal_id": self.terminal_id,
                         "at": now.isoformat(),
                         "resident_ids": ids,
+                        "charset": target,
+                        "degraded": degraded,
                     },
                 )
                 uow.documents.put(
@@ -468,6 +490,8 @@ class AccessOps(SessionBase):
                     items=sorted(items),
                     since_movement_id=after,
                     until_movement_id=until,
+                    charset=target,
+                    degraded=len(degraded),
                 )
                 uow.commit()
             return {
@@ -479,6 +503,8 @@ class AccessOps(SessionBase):
                 "count": len(records),
                 "items": sorted(items),
                 "records": records,
+                "charset": target,
+                "degraded": degraded,
             }
 
         return self._audited("transfer", run)

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from kure_juki.domain.codes import access, arguments, card, certificate, core, cs, persons, storage
+from kure_juki.domain.codes import (
+    access,
+    arguments,
+    card,
+    certificate,
+    core,
+    cs,
+    mj,
+    persons,
+    storage,
+)
 
 CATALOGUE: Mapping[str, tuple[str, str]] = {
     **core.CODES,
@@ -19,6 +29,7 @@ CATALOGUE: Mapping[str, tuple[str, str]] = {
     **card.CODES,
     **arguments.CODES,
     **persons.CODES,
+    **mj.CODES,
 }
 
 __all__ = ["CATALOGUE"]

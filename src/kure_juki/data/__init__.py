@@ -1,0 +1,1 @@
+"""Reference data shipped with the package (read-only, never fetched at run time)."""
