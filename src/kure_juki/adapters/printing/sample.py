@@ -169,7 +169,7 @@ def sample_mj_household(serial: str = "R08-000016") -> CertificateDocument:
     variation sequence (葛 U+845B with U+E0104), 髙 and 﨑, and 𠮷 𡈽 𩸽 𠮟 outside the BMP.
 
     Printed in IPAmj明朝 nothing is substituted; in IPAex 𠮷 becomes 〓 and 葛 loses its variant,
-    both noted in the 備考. ``docs/images/juminhyo-mj.png`` is this copy.
+    both noted in the 備考.
     """
     since = "令和3年4月1日"
     family = "葛\U000e0104城"  # 葛 with the Moji_Joho selector VS21: MJ022340
