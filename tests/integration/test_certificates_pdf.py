@@ -70,8 +70,8 @@ def test_pdf_is_real_and_its_japanese_text_extractable(
     assert cert.media_type == "application/pdf" and cert.content.startswith(b"%PDF-")
     (text,) = pdf_text(cert.content)
     assert f"{head['family_name']}　{head['given_name']}" in text
-    assert "呉市長" in text and "令和8年11月26日" in text and cert.serial in text
-    assert "1 / 1" in text
+    assert "広島県呉市長" in text and "令和8年11月26日" in text and cert.issue_number in text
+    assert f"{cert.issue_number} 1/1" in text  # 標準5.5: 発行番号 with page/pages
     assert head["my_number"] not in text and head["resident_code"] not in text
     image = rendered_page(cert.content, tmp_path)
     histogram = image.histogram()
@@ -93,7 +93,7 @@ def test_pages_are_numbered_and_certified_on_the_last_only(clerk: kj.Session) ->
     pages = cert.content.decode("utf-8").split("\f")
     assert cert.pages == len(pages) >= 2
     for number, page in enumerate(pages, start=1):
-        assert f"{number} / {len(pages)}" in page
+        assert f"{cert.issue_number} {number}/{len(pages)}" in page  # 標準5.5
         assert ("相違ないことを証明する" in page) == (number == len(pages))
     pdf = clerk.issue_certificate("juminhyo", household_id=r.household_id, with_history=True,
                                   format="pdf")

@@ -47,8 +47,10 @@ ADDRESSES = [
 RELATIONSHIPS = ["妻", "夫", "子", "父", "母", "同居人", "子の子", "妻（未届）", "縁故者", "妻の父"]
 INVALID_RELATIONSHIPS = ["孫", "長男", "祖父", "家事使用人", "子の子の子の子の子"]
 # 消除事由 whose record is not its person's 除票: its codes live on in the record made from
-# it (帰化・国籍取得・国籍喪失), or it was entered by mistake (取消).
-NOT_THE_PERSONS_OWN = {"帰化", "国籍取得", "国籍喪失", "取消"}
+# it (帰化・国籍取得・国籍喪失), or it was entered by mistake and removed by a 取消 (標準4.6.0.1).
+NOT_THE_PERSONS_OWN = {
+    "帰化", "国籍取得", "国籍喪失", "異動取消（減）", "異動取消（増）", "異動取消（修正）"
+}
 
 
 def as_recorded(data: st.DataObject, day: dt.date, *, off_calendar: bool = True) -> dict[str, Any]:

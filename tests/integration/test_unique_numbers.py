@@ -47,7 +47,7 @@ def _open(url: str) -> kj.Registry:
     )
 
 
-def _restarts(url: str) -> None:
+def check_numbers_never_repeat_across_restarts(url: str) -> None:
     for round_ in range(3):
         reg = _open(url)
         if round_ == 0:
@@ -60,12 +60,12 @@ def _restarts(url: str) -> None:
 
 
 def test_sqlite_numbers_never_repeat_after_a_restart(tmp_path: Path) -> None:
-    _restarts(f"sqlite:///{tmp_path / 'register.db'}")
+    check_numbers_never_repeat_across_restarts(f"sqlite:///{tmp_path / 'register.db'}")
 
 
 @pytest.mark.postgres
 def test_postgres_numbers_never_repeat_after_a_restart(fresh_postgres_url: str) -> None:
-    _restarts(fresh_postgres_url)
+    check_numbers_never_repeat_across_restarts(fresh_postgres_url)
 
 
 WRITER = """
@@ -93,7 +93,7 @@ print("ok")
 """
 
 
-def _two_processes(url: str, each: int = 8) -> None:
+def check_two_writers_share_no_number(url: str, each: int = 8) -> None:
     reg = _open(url)
     reg.bootstrap_admin(*ADMIN)
     s = reg.login(*ADMIN, terminal_id="T-0", purpose="resident_records")
@@ -119,12 +119,12 @@ def _two_processes(url: str, each: int = 8) -> None:
 
 
 def test_sqlite_two_processes_never_share_a_number(tmp_path: Path) -> None:
-    _two_processes(f"sqlite:///{tmp_path / 'register.db'}")
+    check_two_writers_share_no_number(f"sqlite:///{tmp_path / 'register.db'}")
 
 
 @pytest.mark.postgres
 def test_postgres_two_processes_never_share_a_number(fresh_postgres_url: str) -> None:
-    _two_processes(fresh_postgres_url)
+    check_two_writers_share_no_number(fresh_postgres_url)
 
 
 class _Stuck:

@@ -31,6 +31,11 @@ from collections.abc import Sequence
 import attrs
 
 from kure_juki.domain.errors import Problem, problem
+from kure_juki.domain.movements.cancellation import (
+    CANCELLED_ADDITION,
+    CANCELLED_CHANGE,
+    CANCELLED_REMOVAL,
+)
 from kure_juki.domain.notifications import PersonEntry
 from kure_juki.domain.register_view import RegisterView
 from kure_juki.domain.resident import Resident
@@ -38,7 +43,8 @@ from kure_juki.domain.resident import Resident
 # 消除事由 after which the record's codes live on in the record made from it.
 KIND_CHANGES = frozenset({"帰化", "国籍取得", "国籍喪失"})
 # A record deleted by 取消 was entered by mistake: it is no person's 除票 and holds no code.
-VOID = "取消"
+# Its 消除事由 is the 取消's label (標準4.6.0.1), or a bare 取消 in stores written before.
+VOID = frozenset({CANCELLED_ADDITION, CANCELLED_REMOVAL, CANCELLED_CHANGE, "取消"})
 DECEASED = "死亡"
 
 
@@ -54,7 +60,7 @@ def is_kind_change(r: Resident) -> bool:
 
 
 def is_void(r: Resident) -> bool:
-    return r.deletion is not None and r.deletion.reason == VOID
+    return r.deletion is not None and r.deletion.reason in VOID
 
 
 def is_persons_deleted_record(r: Resident) -> bool:
