@@ -32,24 +32,11 @@ import sqlite3
 import sys
 from pathlib import Path
 
+# The MJ縮退マップ's tables, most authoritative first: one list, shared with the reader.
+from kure_juki.domain.mj_table import SHRINK_TABLES
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "src" / "kure_juki" / "data" / "mj" / "mj.tsv.gz"
-
-# The MJ縮退マップ's tables, most authoritative first: the JIS 包摂 and UCS unification rules
-# keep the character itself, the Ministry of Justice tables name its 正字, the last two are
-# only related by reading, shape or dictionary.
-SHRINK_TABLES = (
-    "JIS包摂規準UCS統合規則",
-    "法務省告示582号別表第四_一",
-    "法務省告示582号別表第四_二",
-    "戸籍統一文字情報_親字正字",
-    "民一2842号通達別表_誤字俗字正字一覧表_俗字",
-    "民一2842号通達別表_誤字俗字正字一覧表_別字",
-    "民一2842号通達別表_誤字俗字正字一覧表_無印",
-    "民二5202号通知別表_正字俗字等対照表",
-    "読み字形による類推",
-    "辞書類等による関連字",
-)
 
 
 def _shrink_targets(db: sqlite3.Connection) -> dict[str, str]:

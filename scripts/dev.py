@@ -74,7 +74,7 @@ def demo() -> int:
 
 def test(extra: list[str]) -> int:
     status = 0
-    status |= _run(PY, "-m", "ruff", "check", "src", "tests", "examples", "benchmarks",
+    status |= _run(PY, "-m", "ruff", "check", "src", "tests", "examples", "benchmarks", "scripts",
                    check=False)
     status |= _run(PY, "-m", "mypy", "--strict", "src", check=False)
     # Two workers: the suite's PostgreSQL clusters and virtual card readers are per worker.

@@ -27,7 +27,8 @@ def main() -> int:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "images" / "juminhyo-mj.png"
     body, _ = default_fonts()
     if "ipamj" not in body.name:
-        sys.exit(f"IPAmj明朝 is not installed (body font {body}): apt-get install fonts-ipamj-mincho")
+        sys.exit(f"IPAmj明朝 is not installed (body font {body}): "
+                 "apt-get install fonts-ipamj-mincho")
     clock = SettableClock("2026-11-26T10:00:00+09:00")
     reg = kj.open_registry("memory://", municipality_code="342025", clock=clock)
     reg.bootstrap_admin("admin", PASSWORD)

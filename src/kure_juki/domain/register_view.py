@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from kure_juki.domain.household import Household
@@ -34,3 +35,20 @@ class RegisterView(Protocol):
     def deleted_by_identity(
         self, family_name: str, given_name: str, sex: str, birth_date: dt.date
     ) -> list[Resident]: ...
+
+
+def with_pending_deletions(
+    stored: list[Resident],
+    pending: Mapping[str, Resident],
+    test: Callable[[Resident], bool],
+) -> list[Resident]:
+    """The 除票 a lookup found in the store, corrected by the records written but not yet
+    committed (*pending*): a pending 除票 that matches *test* joins, a pending record that no
+    longer does leaves; in 宛名番号 order."""
+    merged = {r.resident_id: r for r in stored}
+    for rid, r in pending.items():
+        if not r.is_living and test(r):
+            merged[rid] = r
+        else:
+            merged.pop(rid, None)
+    return [merged[k] for k in sorted(merged)]

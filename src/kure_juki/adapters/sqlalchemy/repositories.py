@@ -29,6 +29,7 @@ from kure_juki.domain.identifiers import is_valid_residence_card_number
 from kure_juki.domain.movement_record import MovementRecord, join_secrets
 from kure_juki.domain.names import is_kana, seion_kana
 from kure_juki.domain.operator import Operator
+from kure_juki.domain.register_view import with_pending_deletions
 from kure_juki.domain.resident import Resident, card_number_of
 from kure_juki.domain.search import SearchCriteria, fold, matches, same_identity
 
@@ -194,13 +195,7 @@ class Residents:  # 住民マスタ (+ the vault)
         self, key: tuple[str, str], stored: list[Resident], test: Callable[[Resident], bool]
     ) -> list[Resident]:
         self._u.remember(key, seen(stored))
-        merged = {r.resident_id: r for r in stored}
-        for rid, r in self.pending.items():
-            if not r.is_living and test(r):
-                merged[rid] = r
-            else:
-                merged.pop(rid, None)
-        return [merged[k] for k in sorted(merged)]
+        return with_pending_deletions(stored, self.pending, test)
 
     def deleted_by_resident_code(self, resident_code: str) -> list[Resident]:
         return self._deleted(

@@ -86,18 +86,7 @@ class MoveWithinHandler:  # 転居
         if head is None or head not in n.resident_ids:
             found.append(problem("KJ-LOGIC-008", "new_head_id", "new_head_id"))
             return found
-        for rid in n.resident_ids:
-            rel = n.relationships.get(rid)
-            if rid == head:
-                if rel is not None and rel != HEAD:
-                    found.append(problem("KJ-LOGIC-034", "relationships", f"relationships.{rid}"))
-            elif rel is None:
-                found.append(problem("KJ-LOGIC-016", "relationships", f"relationships.{rid}"))
-            elif rel == HEAD:
-                found.append(problem("KJ-LOGIC-008", "relationships", f"relationships.{rid}"))
-        for rid in sorted(set(n.relationships) - set(n.resident_ids)):
-            found.append(problem("KJ-LOGIC-012", "relationships", f"relationships.{rid}"))
-        return found
+        return found + _relationship_problems(n, head)
 
     def _check_join(self, n: MoveWithin, view: RegisterView) -> list[Problem]:
         assert n.household is not None and n.household.household_id is not None
@@ -110,15 +99,7 @@ class MoveWithinHandler:  # 転居
             found.append(problem("KJ-LOGIC-502", "address", "address"))
         if n.new_head_id is not None:
             found.append(problem("KJ-LOGIC-008", "new_head_id", "new_head_id"))
-        for rid in n.resident_ids:
-            rel = n.relationships.get(rid)
-            if rel is None:
-                found.append(problem("KJ-LOGIC-016", "relationships", f"relationships.{rid}"))
-            elif rel == HEAD:
-                found.append(problem("KJ-LOGIC-008", "relationships", f"relationships.{rid}"))
-        for rid in sorted(set(n.relationships) - set(n.resident_ids)):
-            found.append(problem("KJ-LOGIC-012", "relationships", f"relationships.{rid}"))
-        return found
+        return found + _relationship_problems(n, None)
 
     def needs(self, n: MoveWithin, view: RegisterView) -> Needs:
         return Needs(household=n.household is not None and n.household.new)
@@ -181,3 +162,22 @@ class MoveWithinHandler:  # 転居
             resident_ids=n.resident_ids,
             household_id=destination,
         )
+
+
+def _relationship_problems(n: MoveWithin, head: str | None) -> list[Problem]:
+    """The movers' 続柄 in the household they form (*head* its 世帯主) or join (*head* None):
+    every mover but the head has one, none but the head is 世帯主, none names a non-mover."""
+    found: list[Problem] = []
+    for rid in n.resident_ids:
+        rel = n.relationships.get(rid)
+        where = f"relationships.{rid}"
+        if rid == head:
+            if rel is not None and rel != HEAD:
+                found.append(problem("KJ-LOGIC-034", "relationships", where))
+        elif rel is None:
+            found.append(problem("KJ-LOGIC-016", "relationships", where))
+        elif rel == HEAD:
+            found.append(problem("KJ-LOGIC-008", "relationships", where))
+    for rid in sorted(set(n.relationships) - set(n.resident_ids)):
+        found.append(problem("KJ-LOGIC-012", "relationships", f"relationships.{rid}"))
+    return found

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 
 from kure_juki.domain.household import Household
-from kure_juki.domain.register_view import RegisterView
+from kure_juki.domain.register_view import RegisterView, with_pending_deletions
 from kure_juki.domain.resident import Resident, card_number_of
 from kure_juki.domain.search import same_identity
 
@@ -61,13 +61,7 @@ class Overlay:
         return self._base.living_by_my_number(my_number)
 
     def _deleted(self, found: list[Resident], test: Callable[[Resident], bool]) -> list[Resident]:
-        merged = {r.resident_id: r for r in found}
-        for rid, r in self._residents.items():
-            if not r.is_living and test(r):
-                merged[rid] = r
-            else:
-                merged.pop(rid, None)
-        return [merged[k] for k in sorted(merged)]
+        return with_pending_deletions(found, self._residents, test)
 
     def deleted_by_resident_code(self, resident_code: str) -> list[Resident]:
         return self._deleted(
