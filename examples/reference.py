@@ -153,7 +153,7 @@ def run(out: Path, clock: SettableClock, network: SimulatedNetwork) -> None:
     tampered = bytearray(cert.content)
     tampered[len(tampered) // 2] ^= 0x01
     print(
-        f"■ 住民票の写し: {pdf} ({cert.pages} 頁, 発行番号 {cert.serial}); "
+        f"■ 住民票の写し: {pdf} ({cert.pages} 頁, 発行番号 {cert.issue_number}); "
         f"検証 {reg.verify_certificate(cert.content)}, 改ざん後 "
         f"{reg.verify_certificate(bytes(tampered))}"
     )
