@@ -9,15 +9,16 @@ what a JSON-lines register is for.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+import datetime as dt
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from kure_juki.domain.audit import AuditEntry
 from kure_juki.domain.household import Household
 from kure_juki.domain.movement_record import MovementRecord
 from kure_juki.domain.operator import Operator
-from kure_juki.domain.resident import Resident
-from kure_juki.domain.search import SearchCriteria, matches
+from kure_juki.domain.resident import Resident, card_number_of
+from kure_juki.domain.search import SearchCriteria, matches, same_identity
 from kure_juki_jsonl.state import Changes, State
 
 
@@ -53,6 +54,25 @@ class Residents:  # 住民マスタ
 
     def living_by_my_number(self, my_number: str) -> Resident | None:
         return self._living_by(self._s.living_by_number, "my_number", my_number)
+
+    def _deleted(self, test: Callable[[Resident], bool]) -> list[Resident]:
+        """除票 (records no longer living) that *test* accepts, in 宛名番号 order: a scan, as
+        for search (a 再転入 looks them up, 標準4.1.1.2)."""
+        return [r for r in self.iter_all() if not r.is_living and test(r)]
+
+    def deleted_by_resident_code(self, resident_code: str) -> list[Resident]:
+        return self._deleted(lambda r: r.resident_code == resident_code)
+
+    def deleted_by_my_number(self, my_number: str) -> list[Resident]:
+        return self._deleted(lambda r: r.my_number == my_number)
+
+    def deleted_by_residence_card_number(self, card_number: str) -> list[Resident]:
+        return self._deleted(lambda r: card_number_of(r) == card_number)
+
+    def deleted_by_identity(
+        self, family_name: str, given_name: str, sex: str, birth_date: dt.date
+    ) -> list[Resident]:
+        return self._deleted(lambda r: same_identity(r, family_name, given_name, sex, birth_date))
 
     def search(self, criteria: SearchCriteria, limit: int) -> list[Resident]:
         return [r for r in self.iter_all() if matches(r, criteria)][:limit]
@@ -137,6 +157,12 @@ class AuditLog:  # 操作ログ
             if (subject_id is None or subject_id in e.subject_ids)
             and (operator_id is None or e.operator_id == operator_id)
         ]
+
+    def subject_index(self) -> Iterator[tuple[int, tuple[str, ...]]]:
+        # This adapter searches the entries themselves: its subject index is the chain.
+        for e in self.iter_all():
+            if e.subject_ids:
+                yield e.seq, tuple(e.subject_ids)
 
 
 class Operators:  # 操作者

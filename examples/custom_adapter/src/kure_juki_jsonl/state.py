@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from kure_juki.domain.audit import AuditEntry
+from kure_juki.domain.errors import Problem, problem
 from kure_juki.domain.household import Household
 from kure_juki.domain.movement_record import MovementRecord
 from kure_juki.domain.operator import Operator
@@ -90,6 +91,27 @@ class State:
         self.documents: dict[str, dict[str, Document]] = defaultdict(dict)
         self.living_by_code: dict[str, str] = {}
         self.living_by_number: dict[str, str] = {}
+
+    def shared_numbers(self, changes: Changes) -> list[Problem]:
+        """What this commit would make two living residents share: a 住民票コード
+        (KJ-CONFLICT-801) or a 個人番号 (KJ-CONFLICT-802), whatever the numbering returned."""
+        found = []
+        for attr, index, code in (
+            ("resident_code", self.living_by_code, "KJ-CONFLICT-801"),
+            ("my_number", self.living_by_number, "KJ-CONFLICT-802"),
+        ):
+            holders: dict[str, set[str]] = {}
+            for r in changes.residents.values():
+                value = getattr(r, attr)
+                if r.is_living and value:
+                    holders.setdefault(value, set()).add(r.resident_id)
+            for value, ids in holders.items():
+                stored = index.get(value)
+                if stored is not None and stored not in changes.residents:
+                    ids.add(stored)
+                if len(ids) > 1:
+                    found.append(problem(code, attr))
+        return found
 
     def stale(self, changes: Changes) -> bool:
         """Whether a record was changed since the unit read it: each version written must be

@@ -78,6 +78,9 @@ class JsonlStore:
             self.catch_up()
             if self.state.stale(changes):
                 raise ConflictError(problem("KJ-CONFLICT-001"))
+            shared = self.state.shared_numbers(changes)
+            if shared:
+                raise ConflictError(shared)
             handle.seek(self._offset)
             handle.truncate()  # whatever a crash left after the last whole line
             line = dumps(changes.to_line())
