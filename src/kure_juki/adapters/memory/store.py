@@ -49,6 +49,7 @@ class MemoryState:
         self.deleted_by_code: dict[str, set[str]] = defaultdict(set)
         self.deleted_by_number: dict[str, set[str]] = defaultdict(set)
         self.deleted_by_card: dict[str, set[str]] = defaultdict(set)
+        self.deleted_by_birth: dict[Any, set[str]] = defaultdict(set)  # 3情報 lookups
 
     def index(self, old: Resident | None, new: Resident) -> None:
         if old is not None:
@@ -70,6 +71,7 @@ class MemoryState:
             card = card_number_of(new)
             if card:
                 self.deleted_by_card[card].add(rid)
+            self.deleted_by_birth[new.birth_date].add(rid)
 
     def _unindex(self, old: Resident) -> None:
         rid = old.resident_id
@@ -87,6 +89,7 @@ class MemoryState:
         card = card_number_of(old)
         if card:
             self.deleted_by_card[card].discard(rid)
+        self.deleted_by_birth[old.birth_date].discard(rid)
 
 
 class _Residents:
@@ -145,7 +148,7 @@ class _Residents:
     def deleted_by_identity(
         self, family_name: str, given_name: str, sex: str, birth_date: dt.date
     ) -> list[Resident]:
-        ids = set(self._s.by_birth.get(birth_date, ()))
+        ids = set(self._s.deleted_by_birth.get(birth_date, ()))
         return self._deleted_by(
             ids, lambda r: same_identity(r, family_name, given_name, sex, birth_date)
         )
