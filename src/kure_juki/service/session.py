@@ -40,13 +40,17 @@ from kure_juki.domain.recorded_date import parse_recorded_date
 from kure_juki.domain.search import SearchCriteria, check_discipline, given
 from kure_juki.domain.wareki import parse_wareki
 from kure_juki.logs import get_logger
-from kure_juki.ports.storage import UnitOfWork
 from kure_juki.service.entry_guard import persons_named
 from kure_juki.service.operators import find_operator
 from kure_juki.service.passwords import hash_password
 from kure_juki.service.receipt import BatchReceipts, Receipt
 from kure_juki.service.session_access import AccessOps
-from kure_juki.service.session_base import SessionBase, check_movement, warnings_view
+from kure_juki.service.session_base import (
+    SessionBase,
+    check_movement,
+    members_of,
+    warnings_view,
+)
 from kure_juki.service.session_card import CardOps
 from kure_juki.service.session_certificates import CertificateOps
 from kure_juki.service.session_characters import CharacterOps
@@ -181,7 +185,7 @@ class Session(
             with self._reg.store.unit_of_work() as uow:  # 異動抑止 on the named, before anything
                 # A refusal names everyone the notification concerns, the members of the
                 # households it names included, so that each finds it in the audit trail.
-                for rid in [*persons, *_members(uow, households)]:
+                for rid in [*persons, *members_of(uow, households)]:
                     if rid not in concerned:
                         concerned.append(rid)
                 check_movement(uow, persons, households, now=self._reg.now())
@@ -515,8 +519,6 @@ def _search_birth(value: Any) -> tuple[dt.date, dt.date | None] | None:
 _ISO_LIKE = re.compile(r"\A[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}\Z")
 
 
-def _members(uow: UnitOfWork, household_ids: Iterable[str]) -> list[str]:
-    return [m.resident_id for hid in household_ids for m in uow.residents.members(hid)]
 
 
 def _search_date(value: Any) -> dt.date | None:

@@ -326,3 +326,8 @@ def warnings_view(problems: Iterable[Problem]) -> list[dict[str, Any]]:
         for p in problems
         if p.severity == "warning"
     ]
+
+
+def members_of(uow: UnitOfWork, household_ids: Iterable[str]) -> list[str]:
+    """The 宛名番号 of the living members of *household_ids* (whom a refusal concerns)."""
+    return [m.resident_id for hid in household_ids for m in uow.residents.members(hid)]

@@ -23,7 +23,7 @@ from kure_juki.domain.resident import HEAD
 from kure_juki.ports.cs_link import CsLink
 from kure_juki.service.cs_sync import special_move_in
 from kure_juki.service.receipt import Receipt
-from kure_juki.service.session_base import SessionBase, check_movement
+from kure_juki.service.session_base import SessionBase, check_movement, members_of
 
 __all__ = ["CsOps", "card_problems", "move_in_from_certificate"]
 
@@ -155,9 +155,7 @@ class CsOps(SessionBase):
             persons, households = touched_ids(n)
             with self._reg.store.unit_of_work() as uow:  # 異動抑止, as for any submit
                 concerned.extend(persons)
-                concerned.extend(
-                    m.resident_id for hid in households for m in uow.residents.members(hid)
-                )
+                concerned.extend(members_of(uow, households))
                 check_movement(uow, persons, households, now=self._reg.now())
             with special_move_in(certificate.certificate_number):
                 receipt = self._reg.run_movement(

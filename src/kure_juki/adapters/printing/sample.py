@@ -68,17 +68,7 @@ def sample_household(
     ]
     if history:
         sections.append(TableSection.history(history))
-    return CertificateDocument(
-        kind=CertificateKind.JUMINHYO,
-        serial=serial,
-        issued_on="令和8年11月26日",
-        municipality="呉市",
-        mayor_title="呉市長",
-        mayor_name="架空　太郎",
-        sections=sections,
-        remarks=["世帯全員の住民票の写しです。"],
-        certification="この写しは、世帯全員の住民票の原本と相違ないことを証明する。",
-    )
+    return _household_copy(serial, sections)
 
 
 def sample_seal_impression(name: str = "髙橋", size: int = 240) -> bytes:
@@ -182,6 +172,11 @@ def sample_mj_household(serial: str = "R08-000016") -> CertificateDocument:
     household = HouseholdSection(
         fields=[Field("住所", "広島県呉市𡈽ケ丘九丁目99番99号"), Field("世帯主", f"{family}　𠮷男")]
     )
+    return _household_copy(serial, [household, *people])
+
+
+def _household_copy(serial: str, sections: list[Section]) -> CertificateDocument:
+    """A synthetic 世帯全員の住民票の写し of Kure around *sections*."""
     return CertificateDocument(
         kind=CertificateKind.JUMINHYO,
         serial=serial,
@@ -189,7 +184,7 @@ def sample_mj_household(serial: str = "R08-000016") -> CertificateDocument:
         municipality="呉市",
         mayor_title="呉市長",
         mayor_name="架空　太郎",
-        sections=[household, *people],
+        sections=sections,
         remarks=["世帯全員の住民票の写しです。"],
         certification="この写しは、世帯全員の住民票の原本と相違ないことを証明する。",
     )
